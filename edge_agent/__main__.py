@@ -1,0 +1,3 @@
+from edge_agent.main import main
+
+main()

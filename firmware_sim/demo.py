@@ -1,0 +1,209 @@
+"""``brigade-demo``: the whole kitchen path on embedded defaults, no services needed.
+
+SQLite under ./var/demo, an in-process MQTT broker (amqtt), the hub's API and docs, two simulated
+stores (edge agent + simulated ESC/POS printers whose decoded output goes to readable files under
+var/demo/printers), a generator placing orders with Chinese dishes every few seconds, and an
+administrator whose generated password is written to var/demo. Open a kitchen display in a
+second terminal with the ``brigade-kds`` command the demo prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import secrets
+import socket
+from pathlib import Path
+
+import httpx
+import uvicorn
+from sqlmodel import select
+
+from firmware_sim.order_generator import MenuChoice, OrderGenerator
+from firmware_sim.store_sim import SimulatedStore
+from hub.app import create_app
+from hub.auth.roles import Role
+from hub.auth.service import create_user
+from hub.auth.tables import User
+from hub.db import Database
+from hub.logging_setup import configure_logging
+from hub.migrate import upgrade
+from hub.settings import HubSettings
+from hub.stores.tables import MenuItem, Station, Store
+from mqttlink import MqttSettings
+
+logger = logging.getLogger(__name__)
+
+DEMO_STORES = {"sh-001": "外滩店", "sh-002": "静安店"}
+DEMO_STATIONS = {"wok": "炒锅", "grill": "烧烤", "drinks": "饮品"}
+DEMO_MENU = [
+    ("KB", "宫保鸡丁", 3800, ["wok"], ["花生"]),
+    ("YX", "鱼香肉丝", 3200, ["wok"], []),
+    ("MP", "麻婆豆腐", 2800, ["wok"], []),
+    ("CH", "羊肉串", 600, ["grill"], []),
+    ("JC", "烤鸡翅", 1200, ["grill"], []),
+    ("NM", "珍珠奶茶", 1500, ["drinks"], ["牛奶"]),
+    ("TC", "套餐(烤串+炒饭)", 5800, ["grill", "wok"], []),
+]
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def pick_port(preferred: int) -> int:
+    if port_free(preferred):
+        return preferred
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(settings: HubSettings) -> str:
+    """Migrate, create the demo admin and stores once; returns where the admin password is."""
+    db = Database.from_url(settings.database_url)
+    upgrade(db.engine)
+    password_file = settings.var_dir / "admin-password.txt"
+    with db.session() as session:
+        if session.exec(select(User).where(User.username == "demo")).first() is None:
+            password = secrets.token_urlsafe(12)
+            create_user(session, username="demo", password=password, role=Role.ADMIN, actor="demo")
+            password_file.write_text(password + "\n", encoding="utf-8")
+            password_file.chmod(0o600)
+        for store_id, name in DEMO_STORES.items():
+            if session.get(Store, store_id) is not None:
+                continue
+            session.add(Store(id=store_id, name=name, lat=31.2304, lon=121.4737))
+            session.flush()  # rows that refer to the store go after it
+            for code, station_name in DEMO_STATIONS.items():
+                session.add(Station(store_id=store_id, code=code, name=station_name))
+            for sku, dish, price, stations, allergens in DEMO_MENU:
+                session.add(
+                    MenuItem(
+                        store_id=store_id,
+                        sku=sku,
+                        name=dish,
+                        price_fen=price,
+                        station_codes=stations,
+                        allergens=allergens,
+                    )
+                )
+        session.commit()
+    db.dispose()
+    return str(password_file)
+
+
+async def run(http_port: int, mqtt_port: int, var_dir: Path, *, order_every_s: float = 4.0) -> None:
+    settings = HubSettings(
+        database_url=f"sqlite:///{var_dir / 'brigade.sqlite3'}",
+        var_dir=var_dir,
+        embedded_broker=True,
+        mqtt=MqttSettings(port=mqtt_port, client_id="brigade-hub"),
+    )
+    password_file = await asyncio.to_thread(prepare, settings)
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=http_port, log_level="warning"))
+    serving = asyncio.create_task(server.serve(), name="hub")
+    base = f"http://127.0.0.1:{http_port}"
+    stores: list[SimulatedStore] = []
+    generating: asyncio.Task[None] | None = None
+    try:
+        await _wait_ready(base, serving)
+        print(f"Brigade demo: API docs at {base}/docs", flush=True)
+        print(f"  MQTT broker (embedded, MQTT 3.1.1) on 127.0.0.1:{mqtt_port}", flush=True)
+        print(f"  sign in as 'demo' with the password in {password_file}", flush=True)
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            password = (await asyncio.to_thread(Path(password_file).read_text, encoding="utf-8")).strip()
+            token = (await client.post("/auth/token", data={"username": "demo", "password": password})).json()
+            client.headers["Authorization"] = f"Bearer {token['access_token']}"
+            for store_id in DEMO_STORES:  # the menu goes out retained: the stores can take orders offline
+                await client.post(f"/stores/{store_id}/menu/publish")
+            stores = await _start_stores(var_dir, mqtt_port)
+            _print_store_help(stores, var_dir, mqtt_port)
+            menu = [MenuChoice(sku, name) for sku, name, *_ in DEMO_MENU]
+            generator = OrderGenerator(client, list(DEMO_STORES), menu, every_s=order_every_s)
+            generating = asyncio.create_task(generator.run(), name="orders")
+            print("  Ctrl-C to stop.", flush=True)
+            await serving
+    finally:
+        if generating is not None:
+            generating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await generating
+        for store in stores:
+            await store.stop()
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+
+
+async def _wait_ready(base: str, serving: asyncio.Task[None], timeout: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    async with httpx.AsyncClient(base_url=base, timeout=2) as client:
+        while True:
+            if serving.done():
+                serving.result()
+                raise RuntimeError("the hub stopped while starting")
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get("/readyz")).status_code == 200:
+                    return
+            if loop.time() > deadline:
+                raise RuntimeError("the hub did not become ready")
+            await asyncio.sleep(0.2)
+
+
+async def _start_stores(var_dir: Path, mqtt_port: int) -> list[SimulatedStore]:
+    stores = []
+    for store_id in DEMO_STORES:
+        store = SimulatedStore(
+            store_id,
+            mqtt=MqttSettings(port=mqtt_port, client_id=f"edge-{store_id}"),
+            var_dir=var_dir / "stores" / store_id,
+            output_dir=var_dir / "printers",
+            pos_http_port=0,  # any free port: printed below
+            log_level="INFO",
+        )
+        (var_dir / "printers").mkdir(parents=True, exist_ok=True)
+        await store.start()
+        await store.wait_ready()
+        stores.append(store)
+    return stores
+
+
+def _print_store_help(stores: list[SimulatedStore], var_dir: Path, mqtt_port: int) -> None:
+    print(f"  simulated printers write what they print to {var_dir / 'printers'}/<store>-<printer>.txt:", flush=True)
+    for store in stores:
+        http = store.agent.http if store.agent is not None else None
+        pos = f"; POS endpoint http://127.0.0.1:{http.port}/orders" if http is not None else ""
+        print(f"    {store.store_id}: wok, grill, backup, receipt{pos}", flush=True)
+    first = stores[0].store_id
+    print("  watch a station's tickets arrive and bump them, in a second terminal:", flush=True)
+    print(f"    brigade-kds --store {first} --station wok --port {mqtt_port}", flush=True)
+    print("  new orders with Chinese dishes arrive every few seconds.", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run Brigade on embedded defaults (SQLite + in-process broker).")
+    parser.add_argument("--http-port", type=int, default=8000)
+    parser.add_argument("--mqtt-port", type=int, default=1883, help="a free port is picked if this one is taken")
+    parser.add_argument("--var", type=Path, default=Path("var/demo"))
+    parser.add_argument("--order-every", type=float, default=4.0, help="seconds between generated orders (about)")
+    args = parser.parse_args()
+    configure_logging("INFO")
+    mqtt_port = pick_port(args.mqtt_port)
+    http_port = pick_port(args.http_port)
+    args.var.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(http_port, mqtt_port, args.var, order_every_s=args.order_every))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from firmware_sim.gps.cli import main
+
+main()

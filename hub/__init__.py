@@ -1,0 +1,1 @@
+"""Brigade's central service. Build it with ``hub.app.create_app(settings)``."""

@@ -1,0 +1,41 @@
+"""Channel API keys seen recently, so busy channels do not cost a lookup per order.
+
+A revoked key stops working in this process at once and in other hub processes within ``ttl_s``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+
+from sqlmodel import Session
+
+from hub.auth.principal import Principal
+from hub.auth.service import api_key_principal
+
+
+class ApiKeyCache:
+    def __init__(self, ttl_s: float = 5.0) -> None:
+        self._ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def principal(self, session: Session, key: str) -> Principal:
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(digest)
+        if entry is not None and now - entry[0] < self._ttl_s:
+            return entry[1]
+        principal = api_key_principal(session, key)
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[digest] = (now, principal)
+        return principal
+
+    def forget(self, key_id: str) -> None:
+        with self._lock:
+            for digest in [d for d, (_, p) in self._entries.items() if p.id == key_id]:
+                del self._entries[digest]

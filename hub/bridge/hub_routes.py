@@ -1,0 +1,25 @@
+"""Every device topic the hub consumes, and where each goes."""
+
+from __future__ import annotations
+
+from contracts import topics
+from hub.bridge.routes import Route
+from hub.delivery.bridge_routes import delivery_routes
+from hub.devices.service import apply_device_state, apply_presence
+from hub.kitchen.service import apply_print_result, apply_ticket_received, apply_ticket_status
+from hub.orders.service import Messaging
+from hub.orders.store_orders import store_order_applier
+from hub.settings import HubSettings
+
+
+def hub_routes(settings: HubSettings) -> list[Route]:
+    messaging = Messaging(root=settings.mqtt.topic_root, source=settings.source_id, phone_region=settings.phone_region)
+    return [
+        Route(topics.STORE_ORDER, store_order_applier(messaging)),
+        Route(topics.TICKET_RECEIVED, apply_ticket_received),
+        Route(topics.PRINT_RESULT, apply_print_result),
+        Route(topics.TICKET_STATUS, apply_ticket_status),
+        Route(topics.DEVICE_STATE, apply_device_state, ack=False, inbox=False),
+        Route(topics.PRESENCE, apply_presence, ack=False, inbox=False),
+        *delivery_routes(settings.delivery),
+    ]

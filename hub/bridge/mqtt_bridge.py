@@ -1,0 +1,218 @@
+"""Consumes device topics: decode, dedupe (inbox), apply in one transaction, ack; dead-letter the rest.
+
+The bridge holds no business rule: each route names the service function that applies it.
+Messages are applied by a few workers; all messages of one sender go to the same worker, in order.
+A route with ``apply_many`` (rider positions) is applied in groups: whatever of it is waiting in a
+worker's queue (up to ``max_group`` messages) goes through one transaction with one inbox insert,
+and each sender gets one ack naming all its messages of the group. Under light load a group is one
+message, so grouping adds no latency; under load it turns thousands of small transactions into few.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from contracts import topics
+from contracts.envelope import Envelope, decode
+from contracts.errors import ContractError
+from contracts.messaging import Ack
+from hub.bridge.routes import Route
+from hub.db import Database
+from hub.errors import DomainError
+from hub.metrics import HubMetrics
+from hub.outbox.inbox import claim_message, claim_messages
+from mqttlink import LinkError, MqttLinkPort, MqttMessage, dead_letter, publish_body
+
+logger = logging.getLogger(__name__)
+
+_Item = tuple[Route, MqttMessage, Envelope[Any], dict[str, str]]
+MAX_ACK_IDS = 5000
+"""An Ack names at most this many message ids (the contract's limit)."""
+
+
+class MqttBridge:
+    def __init__(
+        self,
+        db: Database,
+        link: MqttLinkPort,
+        metrics: HubMetrics,
+        routes: list[Route],
+        *,
+        root: str,
+        source: str,
+        consumer: str = "hub",
+        workers: int = 4,
+        max_group: int = 64,
+    ) -> None:
+        self._db = db
+        self._link = link
+        self._metrics = metrics
+        self._routes = routes
+        self._root = root
+        self._source = source
+        self._consumer = consumer
+        self._max_group = max_group
+        self._queues: list[asyncio.Queue[_Item]] = [asyncio.Queue(maxsize=1000) for _ in range(workers)]
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._work(q), name=f"bridge-worker-{i}") for i, q in enumerate(self._queues)
+        ]
+        for route in self._routes:
+            await self._link.subscribe(
+                route.template.wildcard(root=self._root), self._receiver(route), qos=1, shared=True
+            )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _receiver(self, route: Route) -> Any:
+        async def receive(message: MqttMessage) -> None:
+            params = route.template.parse(message.topic, root=self._root)
+            if params is None or not message.payload:
+                return
+            try:
+                envelope: Envelope[Any] = decode(message.payload, route.template.payload)
+            except ContractError as exc:
+                self._metrics.mqtt_dead_letters.labels(reason="contract").inc()
+                await self._dead_letter(message, exc.reason)
+                return
+            queue = self._queues[zlib.crc32(envelope.source.encode()) % len(self._queues)]
+            await queue.put((route, message, envelope, params))
+
+        return receive
+
+    async def _work(self, queue: asyncio.Queue[_Item]) -> None:
+        carry: _Item | None = None
+        while True:
+            item = carry if carry is not None else await queue.get()
+            carry = None
+            route, message, envelope, params = item
+            try:
+                if route.apply_many is None:
+                    await self.handle(route, message, envelope, params)
+                    continue
+                group = [item]
+                while len(group) < self._max_group and not queue.empty():
+                    following = queue.get_nowait()
+                    if following[0] is not route:
+                        carry = following  # keeps each sender's order: handled right after this group
+                        break
+                    group.append(following)
+                await self.handle_group(route, group)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception(
+                    "bridge failed on %s message %s from %s; the sender will retry",
+                    envelope.type,
+                    envelope.id,
+                    envelope.source,
+                )
+
+    async def handle_group(self, route: Route, group: list[_Item]) -> None:
+        try:
+            applied, refused = await asyncio.to_thread(self._apply_group, route, group)
+        except Exception:
+            logger.exception(
+                "a group of %d %s messages failed; applying them one by one", len(group), route.template.pattern
+            )
+            for item in group:
+                try:
+                    await self.handle(*item)
+                except Exception:
+                    logger.exception(
+                        "bridge failed on message %s from %s; the sender will retry", item[2].id, item[2].source
+                    )
+            return
+        for index, exc in refused.items():
+            _, message, envelope, _ = group[index]
+            self._metrics.mqtt_dead_letters.labels(reason=exc.code).inc()
+            await self._dead_letter(message, f"{exc.code}: {exc.detail}", source=envelope.source)
+        if applied:
+            self._metrics.mqtt_consumed.labels(type=group[0][2].type).inc(applied)
+        if route.ack:
+            await self._ack_many([item[2] for item in group])
+
+    def _apply_group(self, route: Route, group: list[_Item]) -> tuple[int, dict[int, DomainError]]:
+        assert route.apply_many is not None
+        with self._db.session() as session:
+            fresh = list(range(len(group)))
+            if route.inbox:
+                claimed = claim_messages(session, [str(item[2].id) for item in group], self._consumer)
+                fresh = []
+                for i, item in enumerate(group):
+                    message_id = str(item[2].id)
+                    if message_id in claimed:
+                        claimed.discard(message_id)  # the same id twice in one group: the second is a duplicate
+                        fresh.append(i)
+                if len(fresh) < len(group):
+                    self._metrics.mqtt_duplicates.inc(len(group) - len(fresh))
+            refused = route.apply_many(session, [(group[i][2], group[i][3]) for i in fresh]) if fresh else {}
+            session.commit()
+        return len(fresh) - len(refused), {fresh[k]: exc for k, exc in refused.items()}
+
+    async def _ack_many(self, envelopes: list[Envelope[Any]]) -> None:
+        by_source: dict[str, list[Any]] = {}
+        for envelope in envelopes:
+            by_source.setdefault(envelope.source, []).append(envelope.id)
+        now = datetime.now(UTC)
+        bodies = [
+            Ack(device_id=source, message_ids=tuple(ids[i : i + MAX_ACK_IDS]), at=now)
+            for source, ids in by_source.items()
+            for i in range(0, len(ids), MAX_ACK_IDS)
+        ]
+        await asyncio.gather(*(self._publish_ack(body) for body in bodies))
+
+    async def handle(self, route: Route, message: MqttMessage, envelope: Envelope[Any], params: dict[str, str]) -> None:
+        try:
+            applied = await asyncio.to_thread(self._apply, route, envelope, params)
+        except DomainError as exc:
+            self._metrics.mqtt_dead_letters.labels(reason=exc.code).inc()
+            await self._dead_letter(message, f"{exc.code}: {exc.detail}", source=envelope.source)
+            applied = False
+        if applied:
+            self._metrics.mqtt_consumed.labels(type=envelope.type).inc()
+        if route.ack:
+            await self._ack(envelope)
+
+    def _apply(self, route: Route, envelope: Envelope[Any], params: dict[str, str]) -> bool:
+        with self._db.session() as session:
+            if route.inbox and not claim_message(session, str(envelope.id), self._consumer):
+                self._metrics.mqtt_duplicates.inc()
+                return False
+            route.apply(session, envelope, params)
+            session.commit()
+            return True
+
+    async def _ack(self, envelope: Envelope[Any]) -> None:
+        await self._publish_ack(Ack(device_id=envelope.source, message_ids=(envelope.id,), at=datetime.now(UTC)))
+
+    async def _publish_ack(self, body: Ack) -> None:
+        try:
+            await publish_body(
+                self._link, topics.ACK, body, source=self._source, root=self._root, device_id=body.device_id
+            )
+        except (LinkError, ContractError) as exc:
+            logger.warning(
+                "could not ack %d messages to %s: %s (they will be resent; the inbox drops them)",
+                len(body.message_ids),
+                body.device_id,
+                exc,
+            )
+
+    async def _dead_letter(self, message: MqttMessage, reason: str, source: str | None = None) -> None:
+        try:
+            await dead_letter(self._link, message, reason, root=self._root, consumer=self._source, source=source)
+        except LinkError as exc:
+            logger.warning("could not dead-letter a message from %s: %s", message.topic, exc)

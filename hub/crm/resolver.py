@@ -1,0 +1,81 @@
+"""Find or create the one customer behind a set of identities, safely under concurrency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from hub.crm.identity import IdentityKey
+from hub.crm.tables import Customer, CustomerIdentity
+from hub.db_types import new_id
+
+identities = CustomerIdentity.__table__  # type: ignore[attr-defined]
+customers = Customer.__table__  # type: ignore[attr-defined]
+
+
+def find_owners(conn: Connection | Session, keys: list[IdentityKey]) -> dict[IdentityKey, str]:
+    if not keys:
+        return {}
+    clauses = [
+        and_(identities.c.kind == k.kind.value, identities.c.namespace == k.namespace, identities.c.value == k.value)
+        for k in keys
+    ]
+    rows = conn.execute(
+        select(identities.c.kind, identities.c.namespace, identities.c.value, identities.c.customer_id).where(
+            or_(*clauses)
+        )
+    ).all()
+    by_key = {(r.kind, r.namespace, r.value): r.customer_id for r in rows}
+    return {
+        k: by_key[(k.kind.value, k.namespace, k.value)] for k in keys if (k.kind.value, k.namespace, k.value) in by_key
+    }
+
+
+def _insert_identity(conn: Connection | Session, customer_id: str, key: IdentityKey, at: datetime) -> bool:
+    """True when inserted; False when the identity already belongs to someone."""
+    dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(identities)
+        .values(customer_id=customer_id, kind=key.kind.value, namespace=key.namespace, value=key.value, created_at=at)
+        .on_conflict_do_nothing()
+    )
+    result = conn.execute(stmt.execution_options(preserve_rowcount=True))  # SQLAlchemy 2.1 reports -1 otherwise
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def resolve_customer(
+    conn: Connection | Session, keys: list[IdentityKey], *, display_name: str | None, store_id: str | None, at: datetime
+) -> tuple[str, bool]:
+    """(customer id, created). Keys come in priority order; unknown keys are attached to the customer."""
+    owners = find_owners(conn, keys)
+    if owners:
+        customer_id = next(owners[k] for k in keys if k in owners)
+        for key in keys:
+            if key not in owners:
+                _insert_identity(conn, customer_id, key, at)
+        return customer_id, False
+    customer_id = new_id()
+    conn.execute(
+        customers.insert().values(
+            id=customer_id, display_name=display_name or "", home_store_id=store_id, created_at=at, updated_at=at
+        )
+    )
+    if _insert_identity(conn, customer_id, keys[0], at):
+        for key in keys[1:]:
+            _insert_identity(conn, customer_id, key, at)
+        return customer_id, True
+    # Someone created this customer a moment ago: use theirs and drop ours.
+    conn.execute(delete(customers).where(customers.c.id == customer_id))
+    winner = find_owners(conn, keys[:1])[keys[0]]
+    for key in keys[1:]:
+        _insert_identity(conn, winner, key, at)
+    return winner, False
+
+
+def move_identities(conn: Connection | Session, source_id: str, target_id: str) -> None:
+    conn.execute(update(identities).where(identities.c.customer_id == source_id).values(customer_id=target_id))

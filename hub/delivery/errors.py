@@ -1,0 +1,31 @@
+"""The delivery domain's refusals (members of the hub's one exception family)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from hub.errors import Conflict, InvalidInput, NotFound
+
+
+class UnknownRider(NotFound):
+    code: ClassVar[str] = "delivery.unknown_rider"
+
+
+class RiderMismatch(InvalidInput):
+    code: ClassVar[str] = "delivery.rider_mismatch"
+
+
+class NotADeliveryOrder(Conflict):
+    code: ClassVar[str] = "delivery.not_a_delivery"
+
+
+class OtherRidersDelivery(Conflict):
+    code: ClassVar[str] = "delivery.other_rider"
+
+
+class WrongDeliveryCode(Conflict):
+    code: ClassVar[str] = "delivery.wrong_code"
+
+
+class NothingToPlan(InvalidInput):
+    code: ClassVar[str] = "delivery.cannot_plan"

@@ -1,0 +1,40 @@
+"""Applying a rider tracker's delivery events (picked_up, arrived, delivered, failed) from MQTT."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from contracts.envelope import Envelope
+from contracts.rider import DeliveryEvent, DeliveryEventKind
+from hub.delivery.errors import OtherRidersDelivery, RiderMismatch
+from hub.delivery.lifecycle import (
+    deliver,
+    ensure_delivery,
+    fail,
+    locked_delivery_order,
+    mark_arrived,
+    pick_up,
+    rider_of_store,
+)
+
+
+def apply_rider_event(session: Session, envelope: Envelope[DeliveryEvent], params: dict[str, str]) -> None:
+    body = envelope.body
+    if body.rider_id != params["rider_id"]:
+        raise RiderMismatch(f"an event of rider {body.rider_id} on the topic of rider {params['rider_id']}")
+    order = locked_delivery_order(session, body.order_id)
+    rider = rider_of_store(session, body.rider_id, order.store_id)
+    actor = f"rider:{rider.id}"
+    if body.kind is DeliveryEventKind.PICKED_UP:
+        pick_up(session, order, rider, actor=actor, at=body.at)
+    elif body.kind is DeliveryEventKind.ARRIVED:
+        delivery = ensure_delivery(session, order)
+        if delivery.rider_id not in (None, rider.id):
+            raise OtherRidersDelivery(f"order {order.id} belongs to another rider")
+        data = {"lat": body.lat, "lon": body.lon} if body.lat is not None and body.lon is not None else None
+        mark_arrived(session, delivery, by="rider", actor=actor, at=body.at, data=data)
+    elif body.kind is DeliveryEventKind.DELIVERED:
+        deliver(session, order, rider, actor=actor, at=body.at, code=body.proof_code, note=body.note)
+    else:
+        assert body.reason is not None  # the contract requires it
+        fail(session, order, rider, actor=actor, at=body.at, reason=body.reason.value, note=body.note)

@@ -1,0 +1,88 @@
+"""FastAPI dependencies: the hub context, a database session, and the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+import anyio.to_thread
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlmodel import Session
+
+from hub.auth.principal import Principal
+from hub.auth.roles import Role
+from hub.auth.service import device_principal, user_principal
+from hub.auth.tokens import read_token
+from hub.context import HubContext
+from hub.errors import Forbidden, Unauthorized
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="A sales channel's API key")
+
+
+def get_context(request: Request) -> HubContext:
+    ctx: HubContext = request.app.state.ctx
+    return ctx
+
+
+ContextDep = Annotated[HubContext, Depends(get_context)]
+
+
+async def get_session(ctx: ContextDep) -> AsyncIterator[Session]:
+    """A session per request, at most ``db_pool_size`` at a time.
+
+    A request keeps its connection until its response model is validated, which FastAPI does on
+    the worker threads. Unbounded, requests waiting for a connection would hold every thread while
+    finished requests wait for one to let go of theirs (a deadlock under load). Waiting for a slot
+    here holds neither a thread nor a connection. Closing runs on a small limiter of its own.
+    """
+    async with ctx.session_slots():
+        session = ctx.db.sessions()
+        try:
+            yield session
+        finally:
+            await anyio.to_thread.run_sync(session.close, limiter=ctx.session_close_limiter)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_principal(
+    ctx: ContextDep,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Principal:
+    try:
+        if token:
+            subject, kind = read_token(ctx.secret, token)
+            return device_principal(session, subject) if kind == "device" else user_principal(session, subject)
+        if api_key:
+            return ctx.api_keys.principal(session, api_key)
+        raise Unauthorized("sign in (Bearer token) or send an API key (X-API-Key)")
+    finally:
+        # Give the connection back while this request waits for a worker thread for its endpoint.
+        session.rollback()
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(*roles: Role) -> Callable[[Principal], Principal]:
+    allowed = frozenset(roles)
+
+    def check(principal: PrincipalDep) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"the {principal.role} role may not do this")
+        return principal
+
+    return check
+
+
+StaffDep = Annotated[
+    Principal, Depends(require(Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.MARKETER, Role.FINANCE))
+]
+AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+OperatorDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR))]
+ManagerDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER))]

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from hub.db_types import UTCDateTime, utcnow
+
+
+class KitchenTicketRecord(SQLModel, table=True):
+    """One station's ticket for one order: sent -> delivered to edge -> printed / shown -> bumped."""
+
+    __tablename__ = "kitchen_tickets"
+
+    ticket_id: str = Field(primary_key=True, max_length=110)
+    order_id: str = Field(foreign_key="orders.id", index=True, max_length=36)
+    store_id: str = Field(max_length=64, index=True)
+    station_code: str = Field(max_length=64)
+    revision: int = 1
+    outbox_message_id: str | None = Field(default=None, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    printed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    shown_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    bumped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    alerted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    printer_id: str | None = Field(default=None, max_length=64)
+    backup_from: str | None = Field(default=None, max_length=64)

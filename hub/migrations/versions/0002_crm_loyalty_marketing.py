@@ -1,0 +1,407 @@
+"""crm loyalty marketing notifications
+
+Revision ID: 0002_crm
+Revises: 0001
+Create Date: 2026-11-24 02:36:14.484288
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+
+import hub.db_types
+from datetime import UTC, datetime
+
+revision: str = '0002_crm'
+down_revision: str | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+SEED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+MESSAGES = [
+    ("msg-thanks", "首单感谢", "感谢您的首单",
+     "{name}您好，感谢您第一次光临{store_name}！送您一张{coupon_title}优惠券，券码 {coupon_code}，"
+     "{coupon_valid_until}前有效。退订请点 {unsubscribe_url}"),
+    ("msg-birthday", "生日祝福", "生日快乐",
+     "{name}，生日快乐！{store_name}为您准备了{coupon_title}生日券，券码 {coupon_code}，"
+     "{coupon_valid_until}前有效。退订请点 {unsubscribe_url}"),
+    ("msg-winback", "老客召回", "好久不见",
+     "{name}，好久不见！{store_name}想您了，送您一张{coupon_title}回归券，券码 {coupon_code}，"
+     "{coupon_valid_until}前有效。退订请点 {unsubscribe_url}"),
+    ("msg-late", "延误补偿", "抱歉，您的订单送晚了",
+     "{name}，非常抱歉您的订单送晚了。{store_name}送您一张{coupon_title}补偿券，券码 {coupon_code}，"
+     "{coupon_valid_until}前有效。退订请点 {unsubscribe_url}"),
+    ("msg-reminder", "复购提醒", "又到您常点的时间啦",
+     "{name}，又到您常点{store_name}的时间啦，今天来一单吧？退订请点 {unsubscribe_url}"),
+]
+COUPONS = [
+    # id, name, kind, amount_off_fen, min_spend_fen, valid_days, per_customer_limit
+    ("tpl-thanks", "首单感谢券 满50减10", "amount_off", 1000, 5000, 14, None),
+    ("tpl-birthday", "生日券 满30减15", "amount_off", 1500, 3000, 7, None),
+    ("tpl-winback", "回归券 满40减12", "amount_off", 1200, 4000, 14, None),
+    ("tpl-late", "延误补偿券 10元无门槛", "amount_off", 1000, 0, 30, None),
+]
+RULES = [
+    # id, name, trigger, params, coupon template, message template, cooldown days
+    ("first-order-thanks", "首单次日感谢券", "first_order", {"after_days": 1, "lookback_days": 3},
+     "tpl-thanks", "msg-thanks", 0),
+    ("birthday", "生日券", "birthday", {"days_before": 0}, "tpl-birthday", "msg-birthday", 300),
+    ("win-back", "20天未下单召回", "winback", {"days": 20, "max_days": None}, "tpl-winback", "msg-winback", 30),
+    ("late-compensation", "配送超时30分钟补偿", "late_delivery", {"late_minutes": 30}, "tpl-late", "msg-late", 0),
+    ("repurchase-reminder", "预计复购日提醒", "repurchase_due", {"grace_days": 7}, None, "msg-reminder", 7),
+]
+
+
+def start_feed_here() -> None:
+    """Orders placed before this upgrade earn no points: the order feed starts after the last event."""
+    last = op.get_bind().execute(sa.text("SELECT COALESCE(MAX(id), 0) FROM order_events")).scalar() or 0
+    state = sa.table(
+        "crm_state", sa.column("key"), sa.column("value", sa.JSON()), sa.column("updated_at", hub.db_types.UTCDateTime())
+    )
+    op.bulk_insert(state, [{"key": "order_feed", "value": {"last_id": int(last), "gaps": []}, "updated_at": SEED_AT}])
+
+
+def seed() -> None:
+    """The built-in rules, their coupons and messages. Rules start disabled: a marketer enables them."""
+    messages = sa.table(
+        "message_templates", sa.column("id"), sa.column("name"), sa.column("subject"), sa.column("body"),
+        sa.column("created_at", hub.db_types.UTCDateTime()), sa.column("updated_at", hub.db_types.UTCDateTime()),
+    )
+    op.bulk_insert(messages, [
+        {"id": i, "name": n, "subject": s, "body": b, "created_at": SEED_AT, "updated_at": SEED_AT}
+        for i, n, s, b in MESSAGES
+    ])
+    coupons = sa.table(
+        "coupon_templates", sa.column("id"), sa.column("name"), sa.column("kind"), sa.column("amount_off_fen"),
+        sa.column("min_spend_fen"), sa.column("valid_days"), sa.column("per_customer_limit"),
+        sa.column("issued_count"), sa.column("active"),
+        sa.column("created_at", hub.db_types.UTCDateTime()), sa.column("updated_at", hub.db_types.UTCDateTime()),
+    )
+    op.bulk_insert(coupons, [
+        {"id": i, "name": n, "kind": k, "amount_off_fen": a, "min_spend_fen": m, "valid_days": d,
+         "per_customer_limit": p, "issued_count": 0, "active": True, "created_at": SEED_AT, "updated_at": SEED_AT}
+        for i, n, k, a, m, d, p in COUPONS
+    ])
+    rules = sa.table(
+        "marketing_rules", sa.column("id"), sa.column("name"), sa.column("trigger"), sa.column("params", sa.JSON()),
+        sa.column("audience", sa.JSON()), sa.column("coupon_template_id"), sa.column("message_template_id"),
+        sa.column("channels", sa.JSON()), sa.column("cooldown_days"), sa.column("attribution_days"),
+        sa.column("enabled"),
+        sa.column("created_at", hub.db_types.UTCDateTime()), sa.column("updated_at", hub.db_types.UTCDateTime()),
+    )
+    op.bulk_insert(rules, [
+        {"id": i, "name": n, "trigger": t, "params": p, "audience": {}, "coupon_template_id": c,
+         "message_template_id": m, "channels": ["sms", "wechat", "email"], "cooldown_days": cd,
+         "attribution_days": 14, "enabled": False, "created_at": SEED_AT, "updated_at": SEED_AT}
+        for i, n, t, p, c, m, cd in RULES
+    ])
+
+
+def upgrade() -> None:
+    # ### commands auto generated by Alembic - please adjust! ###
+    op.create_table('coupon_templates',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('amount_off_fen', sa.Integer(), nullable=True),
+    sa.Column('percent_off', sa.Integer(), nullable=True),
+    sa.Column('max_discount_fen', sa.Integer(), nullable=True),
+    sa.Column('min_spend_fen', sa.Integer(), nullable=False),
+    sa.Column('valid_from', hub.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('valid_until', hub.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('valid_days', sa.Integer(), nullable=True),
+    sa.Column('per_customer_limit', sa.Integer(), nullable=True),
+    sa.Column('total_limit', sa.Integer(), nullable=True),
+    sa.Column('issued_count', sa.Integer(), nullable=False),
+    sa.Column('store_ids', sa.JSON(), nullable=True),
+    sa.Column('points_cost', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('crm_state',
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('value', sa.JSON(), nullable=False),
+    sa.Column('updated_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
+    op.create_table('message_templates',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('created_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('marketing_rules',
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('trigger', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('audience', sa.JSON(), nullable=False),
+    sa.Column('coupon_template_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('message_template_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('channels', sa.JSON(), nullable=False),
+    sa.Column('cooldown_days', sa.Integer(), nullable=False),
+    sa.Column('attribution_days', sa.Integer(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('created_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_run_at', hub.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['coupon_template_id'], ['coupon_templates.id'], ),
+    sa.ForeignKeyConstraint(['message_template_id'], ['message_templates.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('coupons',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('template_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('grant_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('slot', sa.Integer(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('valid_from', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('valid_until', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('granted_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('rule_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('order_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('discount_fen', sa.Integer(), nullable=True),
+    sa.Column('redeemed_at', hub.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('released_at', hub.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.ForeignKeyConstraint(['template_id'], ['coupon_templates.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code'),
+    sa.UniqueConstraint('grant_key'),
+    sa.UniqueConstraint('template_id', 'customer_id', 'slot', name='uq_coupon_slot')
+    )
+    with op.batch_alter_table('coupons', schema=None) as batch_op:
+        batch_op.create_index('ix_coupons_customer_status', ['customer_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_coupons_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_coupons_rule_id'), ['rule_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_coupons_template_id'), ['template_id'], unique=False)
+
+    op.create_table('customer_addresses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('lon', sa.Float(), nullable=True),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('created_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('customer_addresses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_addresses_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('customer_consents',
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('granted', sa.Boolean(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('updated_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('customer_id', 'channel')
+    )
+    op.create_table('customer_profiles',
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+    sa.Column('birth_year', sa.Integer(), nullable=True),
+    sa.Column('birth_month', sa.Integer(), nullable=True),
+    sa.Column('birth_day', sa.Integer(), nullable=True),
+    sa.Column('preferences', sa.JSON(), nullable=False),
+    sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('updated_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('customer_id')
+    )
+    with op.batch_alter_table('customer_profiles', schema=None) as batch_op:
+        batch_op.create_index('ix_customer_profiles_birthday', ['birth_month', 'birth_day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_profiles_email'), ['email'], unique=False)
+
+    op.create_table('customer_stats',
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('orders_count', sa.Integer(), nullable=False),
+    sa.Column('spend_fen', sa.Integer(), nullable=False),
+    sa.Column('first_order_at', hub.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_order_at', hub.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('window_orders', sa.Integer(), nullable=False),
+    sa.Column('window_spend_fen', sa.Integer(), nullable=False),
+    sa.Column('window_oldest_at', hub.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('night_orders', sa.Integer(), nullable=False),
+    sa.Column('discounted_orders', sa.Integer(), nullable=False),
+    sa.Column('office_orders', sa.Integer(), nullable=False),
+    sa.Column('predicted_next_at', hub.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('refreshed_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('r_score', sa.Integer(), nullable=True),
+    sa.Column('f_score', sa.Integer(), nullable=True),
+    sa.Column('m_score', sa.Integer(), nullable=True),
+    sa.Column('segment', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('lifecycle', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('tier', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('scored_at', hub.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('customer_id')
+    )
+    with op.batch_alter_table('customer_stats', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_stats_first_order_at'), ['first_order_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_stats_predicted_next_at'), ['predicted_next_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_stats_segment'), ['segment'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customer_stats_window_oldest_at'), ['window_oldest_at'], unique=False)
+
+    op.create_table('customer_tags',
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('tag', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('created_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('customer_id', 'tag')
+    )
+    with op.batch_alter_table('customer_tags', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_customer_tags_tag'), ['tag'], unique=False)
+
+    op.create_table('points_accounts',
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('balance', sa.Integer(), nullable=False),
+    sa.Column('updated_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('customer_id')
+    )
+    op.create_table('points_ledger',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('delta', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('order_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('key')
+    )
+    with op.batch_alter_table('points_ledger', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_points_ledger_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_points_ledger_order_id'), ['order_id'], unique=False)
+
+    op.create_table('rule_actions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rule_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('period_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('grant_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('run_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('attribution_until', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.ForeignKeyConstraint(['rule_id'], ['marketing_rules.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('rule_id', 'customer_id', 'period_key', name='uq_rule_action')
+    )
+    with op.batch_alter_table('rule_actions', schema=None) as batch_op:
+        batch_op.create_index('ix_rule_actions_customer_at', ['rule_id', 'customer_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rule_actions_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rule_actions_run_id'), ['run_id'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('template_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('rule_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('coupon_id', sa.Integer(), nullable=True),
+    sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=220), nullable=False),
+    sa.Column('variables', sa.JSON(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_at', hub.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', hub.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['coupon_id'], ['coupons.id'], ),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], ),
+    sa.ForeignKeyConstraint(['template_id'], ['message_templates.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('dedupe_key')
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_notifications_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_rule_id'), ['rule_id'], unique=False)
+
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('anonymised_at', hub.db_types.UTCDateTime(timezone=True), nullable=True))
+
+    # ### end Alembic commands ###
+    seed()
+    start_feed_here()
+
+
+def downgrade() -> None:
+    # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_column('anonymised_at')
+
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_rule_id'))
+        batch_op.drop_index('ix_notifications_due')
+        batch_op.drop_index(batch_op.f('ix_notifications_customer_id'))
+
+    op.drop_table('notifications')
+    with op.batch_alter_table('rule_actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rule_actions_run_id'))
+        batch_op.drop_index(batch_op.f('ix_rule_actions_customer_id'))
+        batch_op.drop_index('ix_rule_actions_customer_at')
+
+    op.drop_table('rule_actions')
+    with op.batch_alter_table('points_ledger', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_points_ledger_order_id'))
+        batch_op.drop_index(batch_op.f('ix_points_ledger_customer_id'))
+
+    op.drop_table('points_ledger')
+    op.drop_table('points_accounts')
+    with op.batch_alter_table('customer_tags', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_tags_tag'))
+
+    op.drop_table('customer_tags')
+    with op.batch_alter_table('customer_stats', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_stats_window_oldest_at'))
+        batch_op.drop_index(batch_op.f('ix_customer_stats_segment'))
+        batch_op.drop_index(batch_op.f('ix_customer_stats_predicted_next_at'))
+        batch_op.drop_index(batch_op.f('ix_customer_stats_first_order_at'))
+
+    op.drop_table('customer_stats')
+    with op.batch_alter_table('customer_profiles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_profiles_email'))
+        batch_op.drop_index('ix_customer_profiles_birthday')
+
+    op.drop_table('customer_profiles')
+    op.drop_table('customer_consents')
+    with op.batch_alter_table('customer_addresses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customer_addresses_customer_id'))
+
+    op.drop_table('customer_addresses')
+    with op.batch_alter_table('coupons', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_coupons_template_id'))
+        batch_op.drop_index(batch_op.f('ix_coupons_rule_id'))
+        batch_op.drop_index(batch_op.f('ix_coupons_order_id'))
+        batch_op.drop_index('ix_coupons_customer_status')
+
+    op.drop_table('coupons')
+    op.drop_table('marketing_rules')
+    op.drop_table('message_templates')
+    op.drop_table('crm_state')
+    op.drop_table('coupon_templates')
+    # ### end Alembic commands ###

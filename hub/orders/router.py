@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from sqlmodel import select
+
+from hub.auth.roles import Role
+from hub.deps import ContextDep, ManagerDep, PrincipalDep, SessionDep
+from hub.errors import Forbidden
+from hub.orders import changes, service
+from hub.orders.domain import OrderStatus
+from hub.orders.schemas import OrderEventOut, OrderIn, OrderLinesIn, OrderOut, StatusChangeIn
+from hub.orders.tables import Order, OrderEvent
+from hub.problems import problem_responses
+
+router = APIRouter(prefix="/orders", tags=["orders"], responses=problem_responses(401, 403, 404, 422))
+
+CHANGERS = frozenset({Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.CHANNEL})
+READERS = frozenset({Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.FINANCE, Role.MARKETER, Role.CHANNEL})
+
+
+def messaging_of(ctx: ContextDep) -> service.Messaging:
+    return service.Messaging(
+        root=ctx.settings.mqtt.topic_root, source=ctx.settings.source_id, phone_region=ctx.settings.phone_region
+    )
+
+
+@router.post(
+    "",
+    response_model=OrderOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": OrderOut, "description": "The order already placed with this key"},
+        **problem_responses(409),
+    },
+)
+def place_order(
+    ctx: ContextDep, session: SessionDep, principal: PrincipalDep, body: OrderIn, response: Response
+) -> OrderOut:
+    """Place an order. ``(channel, external_id)`` is the idempotency key: a retry returns the first order."""
+    placed = service.place_order(session, principal, body, messaging_of(ctx), catalogs=ctx.catalogs)
+    if placed.created:
+        ctx.metrics.orders_created.labels(channel=principal.channel or body.channel or "manual").inc()
+        ctx.wake_relay()
+    else:
+        ctx.metrics.orders_replayed.inc()
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    if placed.view is not None:
+        return placed.view
+    return service.order_view(session, service.visible_order(session, principal, placed.order_id))
+
+
+def _reader(principal: PrincipalDep) -> None:
+    if principal.role not in READERS:
+        raise Forbidden(f"the {principal.role} role may not read orders")
+
+
+@router.get("", response_model=list[OrderOut])
+def list_orders(
+    session: SessionDep,
+    principal: PrincipalDep,
+    store_id: Annotated[str | None, Query(max_length=64)] = None,
+    status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[OrderOut]:
+    _reader(principal)
+    query = select(Order).order_by(Order.placed_at.desc()).limit(limit)  # type: ignore[attr-defined]
+    if store_id is not None:
+        query = query.where(Order.store_id == store_id)
+    if principal.store_ids is not None:
+        query = query.where(Order.store_id.in_(sorted(principal.store_ids)))  # type: ignore[attr-defined]
+    if principal.kind == "api_key":
+        query = query.where(Order.channel == principal.channel)
+    if status_ is not None:
+        query = query.where(Order.status == status_.value)
+    return [service.order_view(session, o) for o in session.exec(query).all()]
+
+
+@router.get("/{order_id}", response_model=OrderOut)
+def get_order(session: SessionDep, principal: PrincipalDep, order_id: str) -> OrderOut:
+    _reader(principal)
+    return service.order_view(session, service.visible_order(session, principal, order_id))
+
+
+@router.post("/{order_id}/status", response_model=OrderOut, responses=problem_responses(409))
+def change_status(
+    ctx: ContextDep, session: SessionDep, manager: ManagerDep, order_id: str, body: StatusChangeIn
+) -> OrderOut:
+    """Move the order to a new state; illegal transitions are refused with 409."""
+    order = service.change_status(session, manager, order_id, body.status, body.reason, messaging_of(ctx))
+    ctx.wake_relay()
+    return service.order_view(session, order)
+
+
+@router.put("/{order_id}/lines", response_model=OrderOut, responses=problem_responses(409))
+def change_lines(
+    ctx: ContextDep, session: SessionDep, principal: PrincipalDep, order_id: str, body: OrderLinesIn
+) -> OrderOut:
+    """Change what the customer ordered while the kitchen can still act on it; the stations concerned
+    get a change ticket (NEW / CANCELLED lines)."""
+    if principal.role not in CHANGERS:
+        raise Forbidden(f"the {principal.role} role may not change orders")
+    order = changes.change_lines(session, principal, order_id, body.lines, messaging_of(ctx), ctx.catalogs)
+    ctx.wake_relay()
+    return service.order_view(session, order)
+
+
+@router.get("/{order_id}/events", response_model=list[OrderEventOut])
+def order_events(session: SessionDep, principal: PrincipalDep, order_id: str) -> list[OrderEvent]:
+    """The order's append-only history, oldest first."""
+    _reader(principal)
+    service.visible_order(session, principal, order_id)
+    query = select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)  # type: ignore[arg-type]
+    return list(session.exec(query).all())

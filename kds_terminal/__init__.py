@@ -1,0 +1,1 @@
+"""Brigade kitchen display (Textual): tickets by station, timers, bump and recall."""

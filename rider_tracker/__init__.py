@@ -1,0 +1,1 @@
+"""Brigade rider tracker: GPS from gpsd or NMEA, positions and delivery events over MQTT."""

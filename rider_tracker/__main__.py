@@ -1,0 +1,3 @@
+from rider_tracker.main import main
+
+main()

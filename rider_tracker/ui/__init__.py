@@ -1,0 +1,1 @@
+"""The rider's screen (Textual): today's stops and the keys to report each event."""
