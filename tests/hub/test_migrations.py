@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from hub.db import Database
-from hub.migrate import drift, upgrade
+from hub.migrate import alembic_config, drift, upgrade
 from hub.tables import metadata
 from tests.databases import postgres_database
 
@@ -33,3 +34,9 @@ def test_blank_sqlite_to_head_without_drift(tmp_path: Path) -> None:
 def test_blank_postgres_to_head_without_drift() -> None:
     with postgres_database(migrate=False) as url:
         _check(url)
+
+
+def test_the_migrations_have_one_head() -> None:
+    """Two heads mean a release whose schema depends on upgrade order; a merge revision joins them."""
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, f"merge these heads: {heads}"
