@@ -36,8 +36,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text, update
-from sqlalchemy.engine import make_url
+from bench_support import postgres
+from sqlalchemy import func, select, text, update
 
 from hub.crm.importing.importer import ImportOptions, run_import
 from hub.crm.recompute import recompute_all, refresh_and_score
@@ -49,7 +49,6 @@ from hub.marketing.tables import MarketingRule
 from hub.migrate import upgrade
 from hub.orders.tables import Order
 
-PG_ADMIN = os.environ.get("BRIGADE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TZ = "Asia/Shanghai"
 STORES = 20
 ORDERS = Order.__table__  # type: ignore[attr-defined]
@@ -62,19 +61,8 @@ def database(url: str | None, keep: bool) -> Iterator[str]:
     if url is not None:
         yield url
         return
-    name = f"brigade_crm_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    finally:
-        if keep:
-            print(f"kept database {name}", file=sys.stderr)
-        else:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres("brigade_crm_bench", keep=keep) as created:
+        yield created
 
 
 def timed(label: str, results: dict[str, Any]) -> contextlib.AbstractContextManager[None]:

@@ -21,21 +21,17 @@ import contextlib
 import itertools
 import os
 import platform
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from bench_support import free_port, mosquitto, postgres, wait_port
+from sqlalchemy import func, select, text
 
 from firmware_sim.gps.fleet import ContractFleet
 from hub.db import Database
@@ -44,58 +40,6 @@ from hub.delivery.sql import positions
 from hub.migrate import upgrade
 from hub.stores.tables import Store
 from mqttlink import MqttSettings
-
-PG_ADMIN = os.environ.get("BRIGADE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing on port {port}")
-
-
-@contextlib.contextmanager
-def postgres() -> Iterator[str]:
-    name = f"brigade_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextlib.contextmanager
-def mosquitto() -> Iterator[int]:
-    if shutil.which("mosquitto") is None:
-        sys.exit("the mosquitto binary is needed (Debian package mosquitto)")
-    with tempfile.TemporaryDirectory(prefix="bench-mosq-") as tmp:
-        Path(tmp).chmod(0o777)
-        port = free_port()
-        conf = Path(tmp) / "mosquitto.conf"
-        conf.write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {tmp}/\n"
-            "max_queued_messages 1000000\nmax_inflight_messages 200\nset_tcp_nodelay true\n"
-        )
-        proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_port(port)
-            yield port
-        finally:
-            proc.terminate()
-            proc.wait(10)
 
 
 def seed(url: str, bikes: list[str]) -> None:
@@ -130,7 +74,11 @@ def count_positions(db: Database) -> int:
 
 
 async def run(args: argparse.Namespace) -> None:
-    with postgres() as url, mosquitto() as mqtt_port, tempfile.TemporaryDirectory() as var:
+    with (
+        postgres() as url,
+        mosquitto(max_queued=1_000_000, max_inflight=200, tcp_nodelay=True) as mqtt_port,
+        tempfile.TemporaryDirectory() as var,
+    ):
         bikes = [f"bike-{i:05d}" for i in range(args.bikes)]
         seed(url, bikes)
         root = f"bench{uuid.uuid4().hex[:6]}"

@@ -21,84 +21,22 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from bench_support import database, free_port, mosquitto, pct
 
-PG_ADMIN = os.environ.get("BRIGADE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MENU = [("KB", "宫保鸡丁", 3800, ["wok"]), ("CH", "羊肉串", 600, ["grill"])]
 LINES = [{"sku": "KB", "quantity": 2, "modifiers": ["少辣"]}, {"sku": "CH", "quantity": 6}]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000 if ordered else float("nan")
-
-
 # -- the pieces ----------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def mosquitto() -> Iterator[int]:
-    with tempfile.TemporaryDirectory(prefix="brigade-bench-mosq-") as tmp:
-        Path(tmp).chmod(0o777)
-        port = free_port()
-        conf = Path(tmp) / "mosquitto.conf"
-        conf.write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {tmp}/\n"
-            "autosave_interval 30\nmax_queued_messages 200000\nmax_inflight_messages 100\n"
-            f"log_dest file {tmp}/mosquitto.log\n"
-        )
-        proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_port(port)
-            yield port
-        finally:
-            proc.terminate()
-            proc.wait(10)
-
-
-def wait_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing on port {port}")
-
-
-@contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/bench.sqlite3"
-        return
-    name = f"brigade_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(url: str, store_ids: list[str]) -> str:
@@ -443,7 +381,7 @@ def main() -> None:
         return
     root = f"bench{uuid.uuid4().hex[:6]}"
     store_ids = [f"k{n:03d}" for n in range(args.stores)]
-    with mosquitto() as mqtt_port, database(args.db) as url, tempfile.TemporaryDirectory() as tmp:
+    with mosquitto(log=True) as mqtt_port, database(args.db) as url, tempfile.TemporaryDirectory() as tmp:
         key = seed(url, store_ids)
         hub, base = start_hub(url, mqtt_port, root, tmp, args.hub_workers)
         try:

@@ -19,18 +19,15 @@ import contextlib
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from bench_support import database, free_port, pct
 
 from hub.auth.roles import Role
 from hub.auth.service import create_api_key, create_user
@@ -38,32 +35,7 @@ from hub.db import Database
 from hub.migrate import upgrade
 from hub.stores.tables import MenuItem, Station, Store
 
-PG_ADMIN = os.environ.get("BRIGADE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MENU = [("KB", "宫保鸡丁", 3800, ["wok"]), ("CH", "羊肉串", 600, ["grill"]), ("NM", "珍珠奶茶", 1500, ["wok"])]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/bench.sqlite3"
-        return
-    name = f"brigade_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def seed(url: str, stores: int) -> str:
@@ -140,11 +112,6 @@ async def load(base: str, key: str, seconds: float, clients: int, rate: float, s
                 next_at += interval
             await asyncio.gather(*tasks)
     return latencies, errors
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
 
 
 def main() -> None:

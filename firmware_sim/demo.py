@@ -14,7 +14,9 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import shutil
 import socket
+import sys
 from pathlib import Path
 
 import httpx
@@ -59,7 +61,8 @@ def port_free(port: int) -> bool:
 
 
 def pick_port(preferred: int) -> int:
-    if port_free(preferred):
+    """The preferred port when it is free, else any free one (0: any free one)."""
+    if preferred and port_free(preferred):
         return preferred
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,7 +108,7 @@ async def run(http_port: int, mqtt_port: int, var_dir: Path, *, order_every_s: f
         database_url=f"sqlite:///{var_dir / 'brigade.sqlite3'}",
         var_dir=var_dir,
         embedded_broker=True,
-        mqtt=MqttSettings(port=mqtt_port, client_id="brigade-hub"),
+        mqtt=MqttSettings(port=mqtt_port, client_id="brigade-hub", protocol="3.1.1"),
     )
     password_file = await asyncio.to_thread(prepare, settings)
     app = create_app(settings)
@@ -165,7 +168,7 @@ async def _start_stores(var_dir: Path, mqtt_port: int) -> list[SimulatedStore]:
     for store_id in DEMO_STORES:
         store = SimulatedStore(
             store_id,
-            mqtt=MqttSettings(port=mqtt_port, client_id=f"edge-{store_id}"),
+            mqtt=MqttSettings(port=mqtt_port, client_id=f"edge-{store_id}", protocol="3.1.1"),
             var_dir=var_dir / "stores" / store_id,
             output_dir=var_dir / "printers",
             pos_http_port=0,  # any free port: printed below
@@ -175,6 +178,11 @@ async def _start_stores(var_dir: Path, mqtt_port: int) -> list[SimulatedStore]:
         await store.start()
         await store.wait_ready()
         stores.append(store)
+        if store.agent is not None:
+            # A store whose agent has never connected has no session at the broker to queue its
+            # first tickets in: let it subscribe before the generator places the first order.
+            await store.agent.link.wait_connected(timeout=30)
+    await asyncio.sleep(0.5)
     return stores
 
 
@@ -186,8 +194,18 @@ def _print_store_help(stores: list[SimulatedStore], var_dir: Path, mqtt_port: in
         print(f"    {store.store_id}: wok, grill, backup, receipt{pos}", flush=True)
     first = stores[0].store_id
     print("  watch a station's tickets arrive and bump them, in a second terminal:", flush=True)
-    print(f"    brigade-kds --store {first} --station wok --port {mqtt_port}", flush=True)
+    print(f"    {_command('brigade-kds')} --store {first} --station wok --port {mqtt_port}", flush=True)
     print("  new orders with Chinese dishes arrive every few seconds.", flush=True)
+
+
+def _command(name: str) -> str:
+    """The command as the user can type it: from the demo's virtualenv when it is not on PATH."""
+    beside = Path(sys.executable).parent / name
+    if shutil.which(name) == str(beside) or not beside.exists():
+        return name
+    with contextlib.suppress(ValueError):
+        return str(beside.relative_to(Path.cwd()))
+    return str(beside)
 
 
 def main() -> None:
