@@ -17,12 +17,14 @@ from hub.crm.profile_tables import CustomerAddress, CustomerConsent, CustomerPro
 from hub.crm.tables import Customer, CustomerIdentity
 from hub.orders.tables import Order
 from tests.hub.crm.builders import World
+from tests.services import missing
+from tests.shared_data import SHARED_DATA
 
 pytestmark = pytest.mark.integration
 CUSTOMERS = Customer.__table__  # type: ignore[attr-defined]
 IDENTITIES = CustomerIdentity.__table__  # type: ignore[attr-defined]
 ORDERS = Order.__table__  # type: ignore[attr-defined]
-CDNOW = Path("/work/shared/data/crm/CDNOW_sample.txt")
+CDNOW = SHARED_DATA / "crm" / "CDNOW_sample.txt"
 
 GOOD_AND_BAD = (
     "姓名,手机号,会员卡号,生日,邮箱,地址,配送备注,标签,短信营销\n"
@@ -112,6 +114,8 @@ def test_gb18030_csv_and_excel_with_a_column_mapping(world: World, tmp_path: Pat
 
 
 def test_the_cdnow_purchase_history_imports_once(world: World) -> None:
+    if not CDNOW.exists():
+        missing(f"the CDNOW sample is not at {CDNOW} (set BRIGADE_SHARED_DATA to ../shared/data)")
     store = world.store(timezone="America/New_York")
     options = ImportOptions(
         kind="orders",
