@@ -15,8 +15,10 @@ import contextlib
 import logging
 import secrets
 import shutil
+import signal
 import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -112,7 +114,11 @@ async def run(http_port: int, mqtt_port: int, var_dir: Path, *, order_every_s: f
     )
     password_file = await asyncio.to_thread(prepare, settings)
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=http_port, log_level="warning"))
+    server = _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=http_port, log_level="warning"))
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
     serving = asyncio.create_task(server.serve(), name="hub")
     base = f"http://127.0.0.1:{http_port}"
     stores: list[SimulatedStore] = []
@@ -134,7 +140,10 @@ async def run(http_port: int, mqtt_port: int, var_dir: Path, *, order_every_s: f
             generator = OrderGenerator(client, list(DEMO_STORES), menu, every_s=order_every_s)
             generating = asyncio.create_task(generator.run(), name="orders")
             print("  Ctrl-C to stop.", flush=True)
-            await serving
+            stop = asyncio.create_task(stopping.wait())
+            await asyncio.wait({serving, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            print("  stopping: the order generator, the stores, then the hub and its broker.", flush=True)
     finally:
         if generating is not None:
             generating.cancel()
@@ -145,6 +154,14 @@ async def run(http_port: int, mqtt_port: int, var_dir: Path, *, order_every_s: f
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await serving
+
+
+class _QuietServer(uvicorn.Server):
+    """The demo owns Ctrl-C: it stops the generator and the stores before the hub and its broker."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 async def _wait_ready(base: str, serving: asyncio.Task[None], timeout: float = 60.0) -> None:
