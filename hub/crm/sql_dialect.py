@@ -105,6 +105,18 @@ def set_local_work_mem(conn: AnyConn, megabytes: int = 256) -> None:
         conn.execute(text("SET LOCAL jit = off"))
 
 
+def refresh_planner_stats(conn: AnyConn, *table_names: str) -> None:
+    """ANALYZE tables a whole-population pass has just reshaped (PostgreSQL; SQLite plans without).
+
+    Autovacuum runs after the transaction, too late for the statements that follow in it: a
+    table just filled with a million rows but still known as empty gets joined by nested loops
+    over sequential scans, and an anti-join that takes a second takes hours.
+    """
+    if is_postgres(conn):
+        for name in table_names:
+            conn.execute(text(f'ANALYZE "{name}"'))
+
+
 def execute_count(conn: AnyConn, statement: Any) -> int:
     """Run an INSERT/UPDATE/DELETE and return the rows it touched (kept for inserts too)."""
     result = conn.execute(statement.execution_options(preserve_rowcount=True))

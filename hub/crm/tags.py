@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from hub.crm.config import CrmConfig
 from hub.crm.profile_tables import CustomerAddress, CustomerTag
-from hub.crm.sql_dialect import execute_count, insert_for
+from hub.crm.sql_dialect import execute_count, insert_for, refresh_planner_stats
 from hub.crm.stats_tables import CustomerStats
 from hub.db_types import UTCDateTime
 
@@ -26,6 +26,8 @@ RULE_TAGS = {
     "office_address": "办公地址: a saved or delivery address looks like an office (office_keywords)",
 }
 TAG_PATTERN = r"^[^\s,;]{1,64}$"
+BULK_ROWS = 10_000
+"""A whole-population pass that adds more tags than this refreshes the planner's statistics."""
 
 
 def _share(part: Any, pct: int, config: CrmConfig) -> ColumnElement[bool]:
@@ -61,6 +63,8 @@ def recompute_rule_tags(
     ids = sorted(set(only)) if only is not None else None
     if ids is not None and not ids:
         return counts
+    if ids is None:  # everyone: the figures may have just been rebuilt in this transaction
+        refresh_planner_stats(conn, stats.name, tags.name)
     for tag, condition in rule_conditions(config).items():
         held = tags.alias("held")
         stale = ~exists().where(stats.c.customer_id == tags.c.customer_id, condition)
@@ -75,4 +79,6 @@ def recompute_rule_tags(
             qualifying = qualifying.where(stats.c.customer_id.in_(ids))
         insert = insert_for(conn)(tags).from_select(["customer_id", "tag", "source", "created_at"], qualifying)
         counts[tag] = execute_count(conn, insert.on_conflict_do_nothing())
+        if ids is None and counts[tag] > BULK_ROWS:
+            refresh_planner_stats(conn, tags.name)  # the next tag's anti-join reads this table
     return counts
