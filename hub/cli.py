@@ -61,33 +61,36 @@ def makemigration(message: str) -> None:
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
-    workers: int = 1,
+    workers: Annotated[int, typer.Option(min=1, help="processes; each gets its own share of connections")] = 1,
     migrate_first: Annotated[bool | None, typer.Option("--migrate/--no-migrate")] = None,
     log_level: str = "info",
+    reuse_port: Annotated[bool, typer.Option(hidden=True)] = False,
+    parent_pid: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Run the HTTP API (and, unless disabled in settings, the relay, bridge and jobs)."""
     import uvicorn
 
+    from hub import serving
+
     configure_logging(log_level)
+    if parent_pid is not None:
+        serving.die_with_parent(parent_pid)
     settings = _settings()
     if migrate_first if migrate_first is not None else settings.database_url.startswith("sqlite"):
         from hub.migrate import upgrade
 
         upgrade(_db(settings).engine)
     if workers > 1:
-        uvicorn.run(
-            "hub.asgi:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=log_level,
-            access_log=False,
-        )
-        return
+        if port == 0:
+            _fail(DomainError("--workers above 1 needs a fixed --port"))
+        raise typer.Exit(serving.Supervisor(serving.worker_command(host, port, log_level), workers).run())
     from hub.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
+    if reuse_port:
+        uvicorn.Server(config).run(sockets=[serving.reuse_port_socket(host, port)])
+    else:
+        uvicorn.Server(config).run()
 
 
 @app.command("create-admin")
