@@ -73,21 +73,33 @@ def order(n: int, stores: int) -> dict[str, object]:
     }
 
 
-async def load(base: str, key: str, seconds: float, clients: int, rate: float, stores: int) -> tuple[list[float], int]:
+async def load(
+    base: str, key: str, seconds: float, clients: int, rate: float, stores: int
+) -> tuple[list[float], int, int]:
     latencies: list[float] = []
     errors = 0
+    resent = 0
     counter = 0
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, limits=limits, timeout=30) as http:
 
         async def one() -> None:
-            nonlocal errors, counter
+            nonlocal errors, counter, resent
             counter += 1
+            body = order(counter, stores)
             start = time.perf_counter()
-            r = await http.post("/orders", json=order(counter, stores))
+            for attempt in range(3):  # a dropped connection: send again with the same idempotency key
+                try:
+                    r = await http.post("/orders", json=body)
+                    break
+                except httpx.TransportError:
+                    resent += 1
+                    if attempt == 2:
+                        errors += 1
+                        return
             latencies.append(time.perf_counter() - start)
-            if r.status_code != 201:
+            if r.status_code not in (200, 201):
                 errors += 1
 
         if rate <= 0:
@@ -111,7 +123,7 @@ async def load(base: str, key: str, seconds: float, clients: int, rate: float, s
                     task.add_done_callback(tasks.discard)
                 next_at += interval
             await asyncio.gather(*tasks)
-    return latencies, errors
+    return latencies, errors, resent
 
 
 def main() -> None:
@@ -168,7 +180,7 @@ def main() -> None:
                         break
                 time.sleep(0.1)
             asyncio.run(load(base, key, args.warmup, args.clients, 0, args.stores))
-            latencies, errors = asyncio.run(load(base, key, args.seconds, args.clients, args.rate, args.stores))
+            latencies, errors, resent = asyncio.run(load(base, key, args.seconds, args.clients, args.rate, args.stores))
         finally:
             hub.send_signal(signal.SIGTERM)
             hub.wait(30)
@@ -179,7 +191,10 @@ def main() -> None:
         f"order intake on {args.db} ({workers} hub worker(s) x {args.threads} threads, {mode}, "
         f"{args.seconds:.0f} s, {platform.machine()} {os.cpu_count()} cores)"
     )
-    print(f"  orders: {done}  errors: {errors}  throughput: {done / args.seconds:.0f} orders/s")
+    print(
+        f"  orders: {done}  errors: {errors}  resent after a dropped connection: {resent}"
+        f"  throughput: {done / args.seconds:.0f} orders/s"
+    )
     print(
         f"  latency ms: p50 {pct(latencies, 0.50):.1f}  p90 {pct(latencies, 0.90):.1f}  "
         f"p99 {pct(latencies, 0.99):.1f}  max {max(latencies) * 1000:.1f}  mean {statistics.mean(latencies) * 1000:.1f}"
