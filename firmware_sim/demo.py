@@ -197,10 +197,19 @@ async def _start_stores(var_dir: Path, mqtt_port: int) -> list[SimulatedStore]:
         stores.append(store)
         if store.agent is not None:
             # A store whose agent has never connected has no session at the broker to queue its
-            # first tickets in: let it subscribe before the generator places the first order.
+            # first tickets in: the first order waits until the agent is subscribed, which its
+            # retained menu arriving proves (that subscription goes out after the tickets' one).
             await store.agent.link.wait_connected(timeout=30)
-    await asyncio.sleep(0.5)
+            await _until_menu(store)
     return stores
+
+
+async def _until_menu(store: SimulatedStore, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while store.agent is not None and store.agent.desk.menu is None:
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"store {store.store_id} did not receive its menu")
+        await asyncio.sleep(0.05)
 
 
 def _print_store_help(stores: list[SimulatedStore], var_dir: Path, mqtt_port: int) -> None:
