@@ -2,21 +2,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlmodel import select
 
+from hub.auth.principal import Principal
 from hub.auth.roles import Role
-from hub.deps import ContextDep, ManagerDep, PrincipalDep, SessionDep
+from hub.deps import ContextDep, ManagerDep, PrincipalDep, SessionDep, require
 from hub.errors import Forbidden
-from hub.orders import changes, service
+from hub.orders import changes, refunds, service
 from hub.orders.domain import OrderStatus
-from hub.orders.schemas import OrderEventOut, OrderIn, OrderLinesIn, OrderOut, StatusChangeIn
+from hub.orders.schemas import OrderEventOut, OrderIn, OrderLinesIn, OrderOut, RefundIn, RefundOut, StatusChangeIn
 from hub.orders.tables import Order, OrderEvent
 from hub.problems import problem_responses
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=problem_responses(401, 403, 404, 422))
 
 CHANGERS = frozenset({Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.CHANNEL})
+RefunderDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.FINANCE))]
 READERS = frozenset({Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.FINANCE, Role.MARKETER, Role.CHANNEL})
 
 
@@ -105,6 +107,31 @@ def change_lines(
     order = changes.change_lines(session, principal, order_id, body.lines, messaging_of(ctx), ctx.catalogs)
     ctx.wake_relay()
     return service.order_view(session, order)
+
+
+@router.post(
+    "/{order_id}/refunds",
+    response_model=RefundOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": RefundOut, "description": "this key was refunded before"}, **problem_responses(409)},
+)
+def refund(session: SessionDep, refunder: RefunderDep, order_id: str, body: RefundIn, response: Response) -> RefundOut:
+    """Give money back on an order, whole or in part; the points earned on that share are taken back.
+    The same key twice is one refund (200 the second time); refunds never exceed what was paid."""
+    done = refunds.refund_order(
+        session, refunder, order_id, key=body.key, amount_fen=body.amount_fen, reason=body.reason
+    )
+    session.commit()
+    if not done.created:
+        response.status_code = status.HTTP_200_OK
+    return RefundOut(
+        order_id=done.order_id,
+        key=done.key,
+        amount_fen=done.amount_fen,
+        reason=done.reason,
+        at=done.at,
+        refunded_total_fen=done.refunded_total_fen,
+    )
 
 
 @router.get("/{order_id}/events", response_model=list[OrderEventOut])

@@ -100,3 +100,20 @@ class OrderLinesIn(BaseModel):
     """The order's lines as they should be now; unchanged lines keep their place on the tickets."""
 
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+
+
+class RefundIn(BaseModel):
+    key: str = Field(min_length=1, max_length=100, pattern=r"^\S+$")
+    """The caller's reference for this refund (payment or ticket number): sent twice, refunded once."""
+    amount_fen: int = Field(gt=0, le=10_000_000)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RefundOut(BaseModel):
+    order_id: str
+    key: str
+    amount_fen: int
+    reason: str
+    at: datetime
+    refunded_total_fen: int
+    """Everything refunded on this order so far, this refund included."""
