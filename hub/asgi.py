@@ -1,4 +1,5 @@
-"""ASGI factory for ``uvicorn --factory hub.asgi:app_from_environment`` (several workers)."""
+"""ASGI factory for running the hub under another server: ``uvicorn --factory hub.asgi:app_from_environment``
+or gunicorn with uvicorn workers. ``brigade-hub serve`` does not need it."""
 
 from __future__ import annotations
 
