@@ -301,7 +301,10 @@ class Fleet:
         finally:
             db.dispose()
 
-    async def wait_hub_confirmed(self, timeout: float = 90.0) -> None:
+    async def wait_hub_confirmed(self, timeout: float = 180.0) -> None:
+        """Until the hub has heard every ticket printed. After a long outage the stores' backlogs take
+        about a minute to drain, and a batch lost in transit while a bridge reconnects comes back only
+        with its agent's next outbox retry (20 s here): the deadline covers both, with room."""
         deadline = time.monotonic() + timeout
         last_report = 0.0
         while (left := await asyncio.to_thread(self.hub_unconfirmed)) > 0:

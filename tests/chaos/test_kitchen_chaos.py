@@ -171,6 +171,7 @@ async def _pos_orders(fleet: Fleet, count: int, rate: float) -> list[PlacedOrder
     return taken
 
 
+@pytest.mark.timeout(480)  # a 60 s outage, its backlog, and the outbox retries that recover lost batches
 async def test_store_links_cut_for_a_minute_keep_cooking_and_sync_exactly_once(bridged_fleet: Any) -> None:
     fleet, links = bridged_fleet
     before, during_hub, during_pos = at(0.2), at(0.3), at(0.3)
