@@ -8,8 +8,6 @@ refund, never a second one. The sum of an order's refunds never exceeds what was
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,23 +17,13 @@ from hub.auth.principal import Principal
 from hub.db_types import utcnow
 from hub.errors import Conflict, InvalidInput
 from hub.orders.domain import OrderStatus
+from hub.orders.schemas import RefundOut
 from hub.orders.service import lock_order, record_event, visible_order
 from hub.orders.tables import OrderEvent
 
 events = OrderEvent.__table__  # type: ignore[attr-defined]
 NOT_PAID = frozenset({OrderStatus.CANCELLED, OrderStatus.FAILED})
 REFUNDED = "order.refunded"
-
-
-@dataclass(frozen=True)
-class Refund:
-    order_id: str
-    key: str
-    amount_fen: int
-    reason: str
-    at: datetime
-    refunded_total_fen: int
-    created: bool
 
 
 def _refunds(session: Session, order_id: str) -> list[Any]:
@@ -48,8 +36,8 @@ def _refunds(session: Session, order_id: str) -> list[Any]:
 
 def refund_order(
     session: Session, principal: Principal, order_id: str, *, key: str, amount_fen: int, reason: str
-) -> Refund:
-    """Record a refund; the caller commits. Raises Conflict when the order was never paid or the
+) -> tuple[RefundOut, bool]:
+    """Record a refund: (the refund, created); the caller commits. Raises Conflict when the order was never paid or the
     amount exceeds what is left, InvalidInput when a key is reused for a different amount."""
     visible_order(session, principal, order_id)
     order = lock_order(session, order_id)  # concurrent refunds of one order queue here
@@ -62,11 +50,21 @@ def refund_order(
         if row.data.get("key") == key:
             if int(row.data.get("amount_fen", 0)) != amount_fen:
                 raise InvalidInput(f"refund {key!r} was {row.data.get('amount_fen')} fen, not {amount_fen}")
-            return Refund(order_id, key, amount_fen, str(row.data.get("reason", "")), row.at, total, created=False)
+            first = RefundOut(
+                order_id=order_id,
+                key=key,
+                amount_fen=amount_fen,
+                reason=str(row.data.get("reason", "")),
+                at=row.at,
+                refunded_total_fen=total,
+            )
+            return first, False
     left = order.total_fen - total
     if amount_fen > left:
         raise Conflict(f"only {left} fen of {order.total_fen} is left to refund on this order")
     now = utcnow()
     data = {"key": key, "amount_fen": amount_fen, "reason": reason}
     record_event(session, order_id, REFUNDED, actor=principal.label, at=now, data=data)
-    return Refund(order_id, key, amount_fen, reason, now, total + amount_fen, created=True)
+    return RefundOut(
+        order_id=order_id, key=key, amount_fen=amount_fen, reason=reason, at=now, refunded_total_fen=total + amount_fen
+    ), True

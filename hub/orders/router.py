@@ -118,20 +118,13 @@ def change_lines(
 def refund(session: SessionDep, refunder: RefunderDep, order_id: str, body: RefundIn, response: Response) -> RefundOut:
     """Give money back on an order, whole or in part; the points earned on that share are taken back.
     The same key twice is one refund (200 the second time); refunds never exceed what was paid."""
-    done = refunds.refund_order(
+    done, created = refunds.refund_order(
         session, refunder, order_id, key=body.key, amount_fen=body.amount_fen, reason=body.reason
     )
     session.commit()
-    if not done.created:
+    if not created:
         response.status_code = status.HTTP_200_OK
-    return RefundOut(
-        order_id=done.order_id,
-        key=done.key,
-        amount_fen=done.amount_fen,
-        reason=done.reason,
-        at=done.at,
-        refunded_total_fen=done.refunded_total_fen,
-    )
+    return done
 
 
 @router.get("/{order_id}/events", response_model=list[OrderEventOut])
