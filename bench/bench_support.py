@@ -16,7 +16,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -98,3 +100,27 @@ def mosquitto(
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+def wait_ready(base: str, timeout: float = 60) -> None:
+    """Until the hub at ``base`` answers ``/readyz`` (database and broker up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"the hub at {base} did not become ready in {timeout:.0f} s")
+
+
+async def post_order(http: httpx.AsyncClient, body: dict[str, Any], attempts: int = 3) -> tuple[httpx.Response, int]:
+    """POST an order as a careful channel does: a connection dropped mid-request is sent again with the
+    same idempotency key (so never a second order). The response and how many times it was resent;
+    the last TransportError when every attempt failed."""
+    for attempt in range(attempts):
+        try:
+            return await http.post("/orders", json=body), attempt
+        except httpx.TransportError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from bench_support import database, free_port, mosquitto, pct
+from bench_support import database, free_port, mosquitto, pct, post_order, wait_ready
 
 MENU = [("KB", "宫保鸡丁", 3800, ["wok"]), ("CH", "羊肉串", 600, ["grill"])]
 LINES = [{"sku": "KB", "quantity": 2, "modifiers": ["少辣"]}, {"sku": "CH", "quantity": 6}]
@@ -79,14 +79,12 @@ def start_hub(url: str, mqtt_port: int, root: str, var: str, workers: int) -> tu
     command = [sys.executable, "-m", "hub", "serve", "--port", str(port), "--workers", str(workers)]
     hub = subprocess.Popen([*command, "--no-migrate", "--log-level", "warning"], env=env)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return hub, base
-        time.sleep(0.2)
-    hub.kill()
-    raise TimeoutError("the hub did not become ready")
+    try:
+        wait_ready(base)
+    except TimeoutError:
+        hub.kill()
+        raise
+    return hub, base
 
 
 # -- a process hosting stores (``--worker``) -------------------------------------------------------
@@ -225,15 +223,12 @@ async def place_orders(
                 "lines": LINES,
             }
             sent = time.time()
-            for attempt in range(3):  # a connection the server just closed: send again, same idempotency key
-                try:
-                    response = await http.post("/orders", json=body)
-                    break
-                except httpx.TransportError as exc:
-                    if attempt == 2:
-                        failures += 1
-                        print(f"  lost connection three times: {exc!r}", file=sys.stderr)
-                        return
+            try:
+                response, _ = await post_order(http, body)
+            except httpx.TransportError as exc:
+                failures += 1
+                print(f"  lost connection three times: {exc!r}", file=sys.stderr)
+                return
             if response.status_code in (200, 201):
                 order = response.json()
                 placed = datetime.fromisoformat(order["placed_at"]).timestamp()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import platform
 import signal
@@ -27,7 +26,7 @@ import time
 import uuid
 
 import httpx
-from bench_support import database, free_port, pct
+from bench_support import database, free_port, pct, post_order, wait_ready
 
 from hub.auth.roles import Role
 from hub.auth.service import create_api_key, create_user
@@ -89,15 +88,13 @@ async def load(
             counter += 1
             body = order(counter, stores)
             start = time.perf_counter()
-            for attempt in range(3):  # a dropped connection: send again with the same idempotency key
-                try:
-                    r = await http.post("/orders", json=body)
-                    break
-                except httpx.TransportError:
-                    resent += 1
-                    if attempt == 2:
-                        errors += 1
-                        return
+            try:
+                r, again = await post_order(http, body)
+            except httpx.TransportError:
+                resent += 2
+                errors += 1
+                return
+            resent += again
             latencies.append(time.perf_counter() - start)
             if r.status_code not in (200, 201):
                 errors += 1
@@ -174,11 +171,7 @@ def main() -> None:
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                time.sleep(0.1)
+            wait_ready(base)
             asyncio.run(load(base, key, args.warmup, args.clients, 0, args.stores))
             latencies, errors, resent = asyncio.run(load(base, key, args.seconds, args.clients, args.rate, args.stores))
         finally:

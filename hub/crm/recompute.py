@@ -17,6 +17,7 @@ from hub.crm.config import CrmConfig, get_state, load_config, put_state
 from hub.crm.scoring import apply_scores, compute_boundaries, quantiles_for
 from hub.crm.sql_dialect import refresh_planner_stats, set_local_work_mem
 from hub.crm.stats_refresh import customers, refresh_customers, refresh_stale, stats, stores
+from hub.crm.stats_tables import CustomerStats
 from hub.crm.tags import recompute_rule_tags
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def recompute_all(conn: Connection | Session, *, now: datetime, default_tz: str,
     changed: list[str] | None = None  # None: everyone
     if rebuild:
         refreshed = refresh_customers(conn, None, now=now, config=config, default_timezone=default_tz)
-        refresh_planner_stats(conn, "customer_stats")  # scoring and tags below join the rebuilt figures
+        refresh_planner_stats(conn, CustomerStats.__tablename__)  # scoring and tags below join the rebuilt figures
     else:
         changed = _refresh_missing(conn, now=now, config=config, default_tz=default_tz)
         changed += refresh_stale(conn, now=now, config=config, default_timezone=default_tz)
