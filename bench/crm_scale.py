@@ -144,7 +144,9 @@ def generate(db: Database, customers: int, orders: int, now: datetime) -> None:
             ),
             {"stores": STORES, "customers": customers, "orders": orders, "now": now},
         )
-        conn.execute(text("ALTER TABLE orders ADD CONSTRAINT uq_order_idempotency UNIQUE (channel, external_id)"))
+        conn.execute(
+            text("ALTER TABLE orders ADD CONSTRAINT uq_order_idempotency UNIQUE (channel, key_scope, external_id)")
+        )
         for index in secondary:
             index.create(conn)
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -212,7 +214,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the generated database")
     args = parser.parse_args()
     results: dict[str, Any] = {}
-    now = datetime.now(UTC).replace(microsecond=0)
+    # noon in Shanghai: the second win-back run, an hour after the first, stays on the same local day
+    now = datetime.now(UTC).replace(hour=4, minute=0, second=0, microsecond=0)
     with database(args.url, args.keep) as url:
         db = Database.from_url(url, pool_size=4)
         upgrade(db.engine)
@@ -232,7 +235,12 @@ def main() -> None:
             daily = recompute_all(session, now=tomorrow, default_tz=TZ)
             session.commit()
         with db.engine.begin() as conn:
-            conn.execute(update(RULES).where(RULES.c.id == "win-back").values(enabled=True))
+            # over everyone, as measured before the seed gained its 60-day limit
+            conn.execute(
+                update(RULES)
+                .where(RULES.c.id == "win-back")
+                .values(enabled=True, params={"days": 20, "max_days": None})
+            )
         with timed("winback_s", results):
             first = run_rule(db, "win-back", now=tomorrow, default_tz=TZ)
         with timed("winback_again_s", results):

@@ -57,6 +57,13 @@ def seed(url: str, bikes: list[str]) -> None:
             ),
             {"ids": bikes},
         )
+        conn.execute(  # each bike's tracker registered, as an operator does (the bridge drops unknown sources)
+            text(
+                "INSERT INTO devices (id, kind, rider_id, secret_hash, active, details, created_at) "
+                "SELECT b, 'rider_tracker', b, 'bench', true, '{}', now() FROM unnest(CAST(:ids AS text[])) AS b"
+            ),
+            {"ids": bikes},
+        )
     db.dispose()
 
 

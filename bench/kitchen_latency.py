@@ -44,6 +44,7 @@ def seed(url: str, store_ids: list[str]) -> str:
     """Schema, stores with two stations and a menu, and a channel API key (returned)."""
     from hub.auth.service import create_api_key
     from hub.db import Database
+    from hub.devices.tables import Device
     from hub.migrate import upgrade
     from hub.stores.tables import MenuItem, Station, Store
 
@@ -53,6 +54,8 @@ def seed(url: str, store_ids: list[str]) -> str:
         for store_id in store_ids:
             session.add(Store(id=store_id, name=f"压测店{store_id}"))
             session.flush()
+            # the store's edge agent registered, as an operator does (the bridge drops unknown sources)
+            session.add(Device(id=f"edge-{store_id}", kind="edge_agent", store_id=store_id, secret_hash="bench"))
             for code, name in (("wok", "炒锅"), ("grill", "烧烤")):
                 session.add(Station(store_id=store_id, code=code, name=name))
             for sku, name, price, stations in MENU:

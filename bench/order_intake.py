@@ -28,9 +28,9 @@ import uuid
 import httpx
 from bench_support import database, free_port, pct, post_order, wait_ready
 
-from hub.auth.roles import Role
 from hub.auth.service import create_api_key, create_user
 from hub.db import Database
+from hub.kernel.roles import Role
 from hub.migrate import upgrade
 from hub.stores.tables import MenuItem, Station, Store
 
@@ -42,7 +42,7 @@ def seed(url: str, stores: int) -> str:
     db = Database.from_url(url)
     upgrade(db.engine)
     with db.session() as session:
-        create_user(session, username="bench", password="bench-password-0", role=Role.ADMIN)
+        create_user(session, username="bench", password="load-test-admin-0", role=Role.ADMIN)
         for n in range(stores):
             store_id = f"b{n:03d}"
             session.add(Store(id=store_id, name=f"压测店{n}"))

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import AwareDatetime, Field
 
-from contracts.base import Body, Identifier, ShortText
+from contracts.base import Body, Identifier, ShortReport, ShortText
 
 
 class PrinterStatus(StrEnum):
@@ -17,6 +17,17 @@ class PrinterStatus(StrEnum):
     COVER_OPEN = "cover_open"
     OFFLINE = "offline"
     ERROR = "error"
+
+
+class ReportedPrinter(Body):
+    """A printer as the store's edge agent has it configured (its ``store.json``), with its status."""
+
+    printer_id: Identifier
+    station: Identifier | None = None
+    fallback: Identifier | None = None
+    connection: ShortText = ""
+    status: PrinterStatus = PrinterStatus.ONLINE
+    detail: ShortReport | None = None
 
 
 class DeviceState(Body):
@@ -29,8 +40,10 @@ class DeviceState(Body):
     kind: ShortText
     """printer, edge_agent, kds, rider_tracker."""
     status: PrinterStatus
-    detail: ShortText | None = None
+    detail: ShortReport | None = None
     queue_depth: int = Field(default=0, ge=0)
+    printers: tuple[ReportedPrinter, ...] = Field(default=(), max_length=100)
+    """From an edge agent: the printers it runs, so the hub shows what the store really has."""
     at: AwareDatetime
 
 

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
-from contracts.base import Body, Identifier, LongText, ShortText
+from contracts.base import Body, Identifier, LongText, ShortReport, ShortText
 
 
 class TicketLine(Body):
@@ -105,5 +105,42 @@ class PrintResult(Body):
     backup_from: Identifier | None = None
     """Set when a fallback printer printed another station's ticket."""
     attempts: int = Field(default=1, ge=1)
-    error: ShortText | None = None
+    error: ShortReport | None = None
+    at: AwareDatetime
+
+
+class OpenTicket(Body):
+    """One open ticket of a station, at its latest revision, as the store holds it."""
+
+    ticket: KitchenTicket
+    received_at: AwareDatetime
+    """When the store first received this ticket: a display that loads it times it from here."""
+
+
+class ClosedTicket(Body):
+    """A ticket that left the station's open list: bumped (``ready``) or cancelled."""
+
+    ticket_id: Identifier
+    revision: int = Field(ge=1)
+    reason: Literal["ready", "cancelled"]
+    device_id: Identifier | None = None
+    """The display that bumped it; None for a cancel."""
+    at: AwareDatetime
+
+
+class StationTickets(Body):
+    """A station's open tickets, published retained by the store's edge agent as tickets arrive and
+    are bumped, so a display that starts or reconnects mid-shift loads them (the hub not needed).
+
+    ``closed`` lists what left the list lately, so a display that missed a bump or a cancel takes
+    the card off. Both lists are bounded; the newest are kept.
+    """
+
+    message_type: ClassVar[str] = "kitchen.station_tickets"
+
+    store_id: Identifier
+    station_id: Identifier
+    tickets: tuple[OpenTicket, ...] = Field(default=(), max_length=500)
+    """Oldest first."""
+    closed: tuple[ClosedTicket, ...] = Field(default=(), max_length=500)
     at: AwareDatetime

@@ -7,17 +7,32 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from contracts.base import Body, Identifier, LongText, ShortText
+from contracts.base import Body, Identifier, LongReport, ShortReport, ShortText
+
+
+class Refusal(Body):
+    """One message the hub refused: nothing of it was applied, and the sender's user is told why."""
+
+    message_id: UUID
+    code: ShortReport
+    """Stable and machine-readable, e.g. ``delivery.wrong_code``."""
+    reason: LongReport
+    """For the person who caused it (a rider, a cashier, a cook), in plain words."""
 
 
 class Ack(Body):
-    """The hub has applied (or deliberately dropped) these messages: the sender may forget them."""
+    """The hub has applied (or deliberately dropped) these messages: the sender may forget them.
+
+    ``refused`` names those of ``message_ids`` the hub refused, each with its reason: the device
+    forgets them too (a resend would be refused again) and shows the reason to its user.
+    """
 
     message_type: ClassVar[str] = "messaging.ack"
 
     device_id: Identifier
     message_ids: tuple[UUID, ...] = Field(min_length=1, max_length=5000)
     at: AwareDatetime
+    refused: tuple[Refusal, ...] = Field(default=(), max_length=5000)
 
 
 class DeadLetter(Body):
@@ -26,7 +41,7 @@ class DeadLetter(Body):
     message_type: ClassVar[str] = "messaging.dead_letter"
 
     topic: str = Field(max_length=500)
-    reason: LongText
+    reason: LongReport
     payload: str = Field(max_length=8000)
     """The original payload, decoded as UTF-8 with replacement and truncated."""
     consumer: ShortText

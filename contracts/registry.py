@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from contracts.base import Body
 from contracts.devices import DeviceState, Presence
-from contracts.kitchen import KitchenTicket, PrintResult, TicketReceived, TicketStatus
+from contracts.kitchen import KitchenTicket, PrintResult, StationTickets, TicketReceived, TicketStatus
 from contracts.messaging import Ack, DeadLetter
 from contracts.rider import DeliveryEvent, RiderPosition, RiderPositionBatch, RiderRoute
-from contracts.store_orders import StoreMenu, StoreOrder
+from contracts.service import LeadFollowUpDue, SlaEventNotice
+from contracts.store_orders import PosOrderRefused, StoreMenu, StoreOrder
 
 BODY_TYPES: tuple[type[Body], ...] = (
     KitchenTicket,
@@ -24,6 +25,10 @@ BODY_TYPES: tuple[type[Body], ...] = (
     DeadLetter,
     StoreOrder,
     StoreMenu,
+    PosOrderRefused,
+    StationTickets,
+    SlaEventNotice,
+    LeadFollowUpDue,
 )
 
 _BY_NAME: dict[str, type[Body]] = {t.message_type: t for t in BODY_TYPES}

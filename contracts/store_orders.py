@@ -50,3 +50,20 @@ class StoreMenu(Body):
     station_names: dict[Identifier, ShortText] = Field(default_factory=dict)
     items: tuple[MenuEntry, ...] = ()
     version: int = Field(default=1, ge=1)
+
+
+class PosOrderRefused(Body):
+    """The hub refused an order the store took (nothing of it reached the hub): the cashier must know.
+
+    Published by the edge agent on the store's POS topic when the hub's ack refuses the order.
+    """
+
+    message_type: ClassVar[str] = "store.pos_order_refused"
+
+    store_id: Identifier
+    local_order_id: Identifier
+    order_id: Identifier
+    order_number: ShortText
+    code: ShortText
+    reason: LongText
+    at: AwareDatetime

@@ -13,10 +13,11 @@ from typing import Final
 from contracts.base import Body
 from contracts.devices import DeviceState, Presence
 from contracts.errors import ContractError
-from contracts.kitchen import KitchenTicket, PrintResult, TicketReceived, TicketStatus
+from contracts.kitchen import KitchenTicket, PrintResult, StationTickets, TicketReceived, TicketStatus
 from contracts.messaging import Ack, DeadLetter
 from contracts.rider import DeliveryEvent, RiderPosition, RiderPositionBatch, RiderRoute
-from contracts.store_orders import StoreMenu, StoreOrder
+from contracts.service import LeadFollowUpDue, SlaEventNotice
+from contracts.store_orders import PosOrderRefused, StoreMenu, StoreOrder
 
 DEFAULT_ROOT: Final = "brigade"
 VERSION: Final = "v1"
@@ -94,7 +95,10 @@ PRINT_RESULT = TopicTemplate("stores/{store_id}/print-results", PrintResult)
 STORE_ORDER = TopicTemplate("stores/{store_id}/orders", StoreOrder)
 # In the store: the POS hands orders to the edge agent
 POS_ORDER = TopicTemplate("stores/{store_id}/pos/orders", StoreOrder)
+POS_REFUSED = TopicTemplate("stores/{store_id}/pos/refused", PosOrderRefused)
 DEVICE_STATE = TopicTemplate("stores/{store_id}/devices/{device_id}/state", DeviceState, retain=True)
+# In the store: the edge agent's list of a station's open tickets, for displays that (re)connect
+STATION_TICKETS = TopicTemplate("stores/{store_id}/kitchen/{station_id}/open-tickets", StationTickets, retain=True)
 # Riders
 RIDER_POSITION = TopicTemplate("riders/{rider_id}/position", RiderPosition, qos=0)
 RIDER_POSITIONS = TopicTemplate("riders/{rider_id}/positions", RiderPositionBatch)
@@ -105,6 +109,10 @@ PRESENCE = TopicTemplate("presence/{client_id}", Presence, retain=True)
 ACK = TopicTemplate("acks/{device_id}", Ack)
 DEAD_LETTER = TopicTemplate("dead-letter", DeadLetter)
 
+# Hub -> whoever watches the service desk (consoles, paging)
+SERVICE_SLA_EVENT = TopicTemplate("service/sla-events", SlaEventNotice)
+LEAD_FOLLOW_UP = TopicTemplate("service/lead-follow-ups", LeadFollowUpDue)
+
 ALL: Final[tuple[TopicTemplate, ...]] = (
     KITCHEN_TICKET,
     STORE_MENU,
@@ -113,7 +121,9 @@ ALL: Final[tuple[TopicTemplate, ...]] = (
     PRINT_RESULT,
     STORE_ORDER,
     POS_ORDER,
+    POS_REFUSED,
     DEVICE_STATE,
+    STATION_TICKETS,
     RIDER_POSITION,
     RIDER_POSITIONS,
     RIDER_EVENT,
@@ -121,6 +131,8 @@ ALL: Final[tuple[TopicTemplate, ...]] = (
     PRESENCE,
     ACK,
     DEAD_LETTER,
+    SERVICE_SLA_EVENT,
+    LEAD_FOLLOW_UP,
 )
 
 

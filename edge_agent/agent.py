@@ -21,9 +21,11 @@ from edge_agent.printer_worker import PrinterWorker
 from edge_agent.printing.escpos_printer import EscposPrinter, PrinterAddress
 from edge_agent.settings import EdgeSettings
 from edge_agent.spool import TicketSpool
+from edge_agent.station_lists import StationLists
+from edge_agent.ticket_closes import TicketCloses
 from edge_agent.ticket_intake import TicketIntake
 from mqttlink import MqttLinkPort, PahoMqttLink
-from mqttlink.device_outbox import DeviceOutbox
+from mqttlink.device_outbox import DeviceOutbox, RefusedMessage
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,12 @@ class EdgeAgent:
         root = s.mqtt.topic_root
         self.spool = TicketSpool(s.spool_path)
         self.outbox = DeviceOutbox(
-            s.outbox_path, self.link, device_id=s.device_id, root=root, retry_after_s=s.outbox_retry_s
+            s.outbox_path,
+            self.link,
+            device_id=s.device_id,
+            root=root,
+            retry_after_s=s.outbox_retry_s,
+            on_refused=self._on_refused,
         )
         self.chains = FallbackChains(s.printers, s.default_printer)
         self.board = HealthBoard([p.id for p in s.printers], retry_min_s=s.retry_min_s, retry_max_s=s.retry_max_s)
@@ -83,6 +90,11 @@ class EdgeAgent:
             chains=self.chains,
             stations=stations,
             interval_s=s.health_interval_s,
+            printers=s.printers,
+        )
+        self.closes = TicketCloses(s.closes_path)
+        self.station_lists = StationLists(
+            self.link, self.spool, self.closes, root=root, store_id=s.store_id, device_id=s.device_id
         )
         self.http: PosHttpServer | None = None
         if s.pos_http_port is not None:
@@ -104,6 +116,10 @@ class EdgeAgent:
     def stop(self) -> None:
         self._stop.set()
 
+    async def _on_refused(self, message: RefusedMessage) -> None:
+        """The hub refused a message of ours: the POS desk tells the cashier when it was an in-store order."""
+        await self.desk.on_refused(message)
+
     async def run(self) -> None:
         """Until ``stop()`` (or cancellation). Every task belongs to the group."""
         s = self.settings
@@ -118,6 +134,7 @@ class EdgeAgent:
             await self.reports.reconcile()
             await self.intake.start()
             await self.desk.start()
+            await self.station_lists.start()
             if self._own_link:
                 await self.link.start()
             if self.http is not None:
@@ -126,6 +143,7 @@ class EdgeAgent:
                 for worker in self.workers:
                     group.create_task(worker.run(), name=f"printer-{worker.printer_id}")
                 group.create_task(self.health.run(), name="health")
+                group.create_task(self.station_lists.run(), name="station-lists")
                 logger.info(
                     "edge agent %s for store %s: %d printers, %d jobs waiting",
                     s.device_id,
@@ -150,6 +168,7 @@ class EdgeAgent:
         with contextlib.suppress(Exception):
             await self.outbox.stop()
         await asyncio.to_thread(self.spool.close)
+        await asyncio.to_thread(self.closes.close)
 
 
 class _Stopping(Exception):

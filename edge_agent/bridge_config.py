@@ -6,6 +6,12 @@ limit: Mosquitto's default of 1000 queued messages silently drops the rest) and 
 the link returns. Hub -> store topics come ``in``; device -> hub topics go ``out``. Tickets the
 agent makes for in-store orders stay local (an ``in`` topic never goes out); the POS topic is
 not bridged at all.
+
+Every device has its own account here too, with the credential the hub issued it (the password file
+comes from ``brigade-hub broker store-passwords``): anonymous clients are refused, the client id is
+forced to the username, and the ACL (written next to the configuration) lets each device read and
+write only what its kind needs (``contracts.access``). The bridge's own connection to the central
+broker uses the store bridge's account and, with ``cafile``, TLS.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contracts import topics
+from contracts import access, topics
 
 
 @dataclass(frozen=True)
@@ -25,7 +31,17 @@ class BridgeConfig:
     central_port: int = 1883
     topic_root: str = topics.DEFAULT_ROOT
     device_ids: tuple[str, ...] = ()
-    """The store's devices (agent, KDS screens): their acks come in, their presence goes out."""
+    """The store's edge agents (default ``edge-<store>``): their acks come in, their presence goes out."""
+    kds_ids: tuple[str, ...] = ()
+    """The store's KDS screens: the same, with a KDS's access."""
+    pos_ids: tuple[str, ...] = ()
+    """The store's POS terminals: local only (they post orders to the agent and read its refusals)."""
+    password_file: Path | None = None
+    """The store's devices' accounts (``brigade-hub broker store-passwords``). Required unless anonymous."""
+    acl_file: Path | None = None
+    """Written by ``write`` from the device lists."""
+    allow_anonymous: bool = False
+    """Only for a test bench: any client may connect and do anything."""
     listen_host: str = "0.0.0.0"
     listen_port: int = 1883
     persistence_dir: Path = Path("/var/lib/mosquitto")
@@ -35,6 +51,7 @@ class BridgeConfig:
     remote_username: str | None = None
     remote_password: str | None = None
     cafile: Path | None = None
+    """TLS to the central broker (its device listener, port 8883) with this CA bundle."""
     log_dest: str = "syslog"
     extra: tuple[str, ...] = field(default=())
 
@@ -42,10 +59,28 @@ class BridgeConfig:
     def bridge_client_id(self) -> str:
         return f"bridge-{self.store_id}"[:64]
 
+    @property
+    def edge_ids(self) -> tuple[str, ...]:
+        return self.device_ids or (f"edge-{self.store_id}",)
+
+
+def render_acl(cfg: BridgeConfig) -> str:
+    """Each store device's access on the store broker."""
+    root, store = cfg.topic_root, cfg.store_id
+    talking = (*cfg.edge_ids, *cfg.kds_ids)
+    accounts = [
+        (device, access.store_device_grants(kind, root=root, store_id=store, device_id=device, store_devices=talking))
+        for kind, ids in (("edge_agent", cfg.edge_ids), ("kds", cfg.kds_ids), ("pos", cfg.pos_ids))
+        for device in ids
+    ]
+    return access.render_acl(accounts)
+
 
 def render(cfg: BridgeConfig) -> str:
     root, store = cfg.topic_root, cfg.store_id
-    devices = cfg.device_ids or (f"edge-{store}",)
+    devices = (*cfg.edge_ids, *cfg.kds_ids)
+    if not cfg.allow_anonymous and cfg.password_file is None:
+        raise ValueError("the store broker needs a password file (brigade-hub broker store-passwords)")
     incoming = [
         topics.KITCHEN_TICKET.wildcard(root=root, store_id=store),
         topics.STORE_MENU.build(root=root, store_id=store),
@@ -65,12 +100,12 @@ def render(cfg: BridgeConfig) -> str:
         "# The store's devices connect here; the bridge below carries their topics to the central broker.",
         "per_listener_settings false",
         f"listener {cfg.listen_port} {cfg.listen_host}",
-        "allow_anonymous true",
+        *_security(cfg),
         "",
         "# Queued messages survive a restart, and far more than the default 1000 are kept (no silent drops).",
         "persistence true",
         f"persistence_location {str(cfg.persistence_dir).rstrip('/')}/",
-        "autosave_interval 30",
+        "autosave_interval 5",
         f"max_queued_messages {cfg.max_queued_messages}",
         "max_queued_bytes 0",
         "max_inflight_messages 100",
@@ -93,7 +128,7 @@ def render(cfg: BridgeConfig) -> str:
     if cfg.remote_password:
         lines.append(f"remote_password {cfg.remote_password}")
     if cfg.cafile is not None:
-        lines.append(f"bridge_cafile {cfg.cafile}")
+        lines += [f"bridge_cafile {cfg.cafile}", "bridge_tls_version tlsv1.2", "bridge_insecure false"]
     lines.append("# hub -> store")
     lines += [f"topic {t} in 1" for t in incoming]
     lines.append("# store -> hub")
@@ -102,7 +137,27 @@ def render(cfg: BridgeConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _security(cfg: BridgeConfig) -> list[str]:
+    if cfg.allow_anonymous:
+        return ["# A test bench: anyone on the network may connect and do anything.", "allow_anonymous true"]
+    lines = [
+        "# Every device its own account (the hub's credential); the client id is the username.",
+        "allow_anonymous false",
+        "use_username_as_clientid true",
+        f"password_file {cfg.password_file}",
+    ]
+    if cfg.acl_file is not None:
+        lines.append(f"acl_file {cfg.acl_file}")
+    return lines
+
+
 def write(cfg: BridgeConfig, path: Path) -> Path:
+    if cfg.acl_file is not None:
+        cfg.acl_file.parent.mkdir(parents=True, exist_ok=True)
+        acl_tmp = cfg.acl_file.with_suffix(cfg.acl_file.suffix + ".tmp")
+        acl_tmp.write_text(render_acl(cfg), encoding="utf-8")
+        acl_tmp.chmod(0o644)
+        acl_tmp.replace(cfg.acl_file)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(render(cfg), encoding="utf-8")
@@ -117,8 +172,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--central-port", type=int, default=1883)
     parser.add_argument("--topic-root", default=topics.DEFAULT_ROOT)
     parser.add_argument(
-        "--device", action="append", default=[], help="a device of the store (repeat); default edge-<store>"
+        "--device", action="append", default=[], help="an edge agent of the store (repeat); default edge-<store>"
     )
+    parser.add_argument("--kds", action="append", default=[], help="a KDS screen of the store (repeat)")
+    parser.add_argument("--pos", action="append", default=[], help="a POS terminal of the store (repeat)")
+    parser.add_argument(
+        "--password-file",
+        type=Path,
+        default=Path("/etc/mosquitto/brigade-store.passwd"),
+        help="the devices' accounts, from `brigade-hub broker store-passwords`",
+    )
+    parser.add_argument("--acl-file", type=Path, default=Path("/etc/mosquitto/brigade-store.acl"))
     parser.add_argument("--listen-host", default="0.0.0.0")
     parser.add_argument("--listen-port", type=int, default=1883)
     parser.add_argument("--persistence-dir", type=Path, default=Path("/var/lib/mosquitto"))
@@ -137,6 +201,10 @@ def write_from_arguments(args: argparse.Namespace) -> Path:
         central_port=args.central_port,
         topic_root=args.topic_root,
         device_ids=tuple(args.device),
+        kds_ids=tuple(args.kds),
+        pos_ids=tuple(args.pos),
+        password_file=args.password_file,
+        acl_file=args.acl_file,
         listen_host=args.listen_host,
         listen_port=args.listen_port,
         persistence_dir=args.persistence_dir,

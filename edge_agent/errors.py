@@ -35,6 +35,13 @@ class PrintOutcomeUnknown(EdgeError):
         self.status = status
 
 
+class TicketUnprintable(EdgeError):
+    """The ticket cannot be rendered (a date out of range, a text no code page holds): no printer
+    would do better, so its job fails for good and the next job prints."""
+
+    code = "ticket.unprintable"
+
+
 class OrderRejected(EdgeError):
     """An in-store order the agent cannot take (unknown dish, no menu yet)."""
 

@@ -12,10 +12,11 @@ import logging
 from datetime import UTC, datetime
 
 from contracts import topics
-from contracts.devices import DeviceState, PrinterStatus
+from contracts.devices import DeviceState, PrinterStatus, ReportedPrinter
 from edge_agent.fallback_chains import FallbackChains
 from edge_agent.print_queue import PrintQueue
 from edge_agent.printer_health import HealthBoard
+from edge_agent.settings import PrinterConfig
 from mqttlink import LinkError, MqttLinkPort, publish_body
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class HealthReporter:
         chains: FallbackChains,
         stations: list[str],
         interval_s: float = 30.0,
+        printers: list[PrinterConfig] | None = None,
     ) -> None:
         self._link = link
         self._root = root
@@ -44,6 +46,7 @@ class HealthReporter:
         self._chains = chains
         self._stations = stations
         self._interval_s = interval_s
+        self._printers = list(printers or [])
         self._dirty: set[str] = {pid for pid, _ in board.items()}
         self._wakeup = asyncio.Event()
         board.on_change(self._changed)
@@ -61,14 +64,29 @@ class HealthReporter:
             status=PrinterStatus.ERROR if stuck else PrinterStatus.ONLINE,
             detail=f"no usable printer for {', '.join(stuck)}"[:200] if stuck else None,
             queue_depth=self._queue.depth,
+            printers=tuple(self._reported(p) for p in self._printers),
             at=datetime.now(UTC),
+        )
+
+    def _reported(self, printer: PrinterConfig) -> ReportedPrinter:
+        """The printer as configured here, so the hub shows what the store really runs."""
+        health = self._board.get(printer.id)
+        return ReportedPrinter(
+            printer_id=printer.id,
+            station=printer.station,
+            fallback=printer.fallback,
+            connection=printer.connection[:200],
+            status=health.status,
+            detail=health.detail,
         )
 
     async def run(self) -> None:
         was_connected = False
         while True:
+            # Until connected, look every second: the first report goes out as soon as the link is up.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._interval_s)
+                async with asyncio.timeout(self._interval_s if was_connected else 1.0):
+                    await self._wakeup.wait()
             self._wakeup.clear()
             connected = self._link.connected
             if connected and not was_connected:

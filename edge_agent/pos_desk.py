@@ -16,18 +16,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts import topics
-from contracts.envelope import Envelope, encode
+from contracts.envelope import Envelope, decode, encode
+from contracts.errors import ContractError
 from contracts.kitchen import KitchenTicket
-from contracts.store_orders import StoreMenu, StoreOrder, StoreOrderLine
+from contracts.store_orders import PosOrderRefused, StoreMenu, StoreOrder, StoreOrderLine
 from edge_agent.errors import OrderRejected
 from edge_agent.local_tickets import build_local_tickets
 from edge_agent.print_service import PrintService
 from mqttlink import LinkError, MqttLinkPort, MqttMessage, dead_letter, publish_body, subscribe_template
-from mqttlink.device_outbox import DeviceOutbox
+from mqttlink.device_outbox import DeviceOutbox, RefusedMessage
 
 logger = logging.getLogger(__name__)
 
 MENU_KEY = "menu"
+REFUSED_KEY = "pos-refused:"
+"""+ local order id: the hub's refusal of that in-store order, for the POS to look up."""
 
 
 @dataclass(frozen=True)
@@ -184,3 +187,64 @@ class PosDesk:
         else:
             ticket_ids = tuple(t.ticket_id for t in tickets)
         return TakenOrder(order.order_id, order.order_number, ticket_ids, created)
+
+    # -- refusals -------------------------------------------------------------------------------
+
+    async def on_refused(self, message: RefusedMessage) -> None:
+        """The hub refused one of this agent's messages; an in-store order's refusal goes to the cashier:
+        kept for ``GET /orders/{local id}``, published on the POS topic, logged."""
+        if not message.payload or topics.STORE_ORDER.parse(message.topic, root=self._root) is None:
+            return
+        try:
+            order: StoreOrder = decode(message.payload, StoreOrder).body
+        except ContractError:
+            logger.warning("refusal %s names a store order this agent cannot read", message.message_id)
+            return
+        refused = PosOrderRefused(
+            store_id=self._store_id,
+            local_order_id=order.local_order_id,
+            order_id=order.order_id,
+            order_number=order.order_number,
+            code=message.code[:200],
+            reason=message.reason[:2000],
+            at=datetime.now(UTC),
+        )
+        key = REFUSED_KEY + order.local_order_id
+        await asyncio.to_thread(self._service.spool.set_value, key, refused.model_dump_json())
+        logger.warning(
+            "in-store order %s (%s, local %s) refused by the hub: %s",
+            order.order_id,
+            order.order_number,
+            order.local_order_id,
+            message.code,
+        )
+        try:
+            await publish_body(
+                self._link,
+                topics.POS_REFUSED,
+                refused,
+                source=self._device_id,
+                root=self._root,
+                store_id=self._store_id,
+            )
+        except LinkError as exc:
+            logger.warning("refusal of order %s not published to the POS: %s", order.order_id, exc)
+
+    async def order_status(self, local_order_id: str) -> dict[str, Any] | None:
+        """What became of an in-store order: taken (on its way to the hub, or there) or refused, and why."""
+        spool = self._service.spool
+        existing = await asyncio.to_thread(spool.local_order, local_order_id)
+        if existing is None:
+            return None
+        order = StoreOrder.model_validate_json(existing[1])
+        refused_json = await asyncio.to_thread(spool.get_value, REFUSED_KEY + local_order_id)
+        refused = PosOrderRefused.model_validate_json(refused_json) if refused_json else None
+        return {
+            "local_order_id": local_order_id,
+            "order_id": order.order_id,
+            "order_number": order.order_number,
+            "status": "refused" if refused else "taken",
+            "refusal": None
+            if refused is None
+            else {"code": refused.code, "reason": refused.reason, "at": refused.at.isoformat()},
+        }

@@ -1,4 +1,5 @@
-"""A small HTTP endpoint on the Pi for the store's POS: ``POST /orders``, ``GET /health``, ``GET /menu``.
+"""A small HTTP endpoint on the Pi for the store's POS: ``POST /orders``, ``GET /orders/{local id}``
+(``taken`` or ``refused`` by the hub, with the reason), ``GET /health``, ``GET /menu``.
 
 HTTP/1.1 over asyncio streams, one request per connection, JSON in and out, errors as RFC 9457
 problem+json. Runs on loopback or the store LAN only; it is not the hub's API.
@@ -60,11 +61,13 @@ class PosHttpServer:
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2)
+                async with asyncio.timeout(2):
+                    await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            method, path, body = await asyncio.wait_for(_read_request(reader), READ_TIMEOUT_S)
+            async with asyncio.timeout(READ_TIMEOUT_S):
+                method, path, body = await _read_request(reader)
             status, payload = await self._route(method, path, body)
             await _respond(writer, status, payload, "application/json")
         except _HttpError as exc:
@@ -90,6 +93,11 @@ class PosHttpServer:
             if method != "POST":
                 raise _HttpError(405, "use POST /orders")
             return await self._post_order(body)
+        if path.startswith("/orders/") and method == "GET":
+            status = await self._desk.order_status(path.removeprefix("/orders/"))
+            if status is None:
+                raise _HttpError(404, "no in-store order with this local id")
+            return 200, status
         if path == "/health" and method == "GET":
             return 200, self._health()
         if path == "/menu" and method == "GET":

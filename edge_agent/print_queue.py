@@ -47,12 +47,12 @@ class PrintQueue:
         """The oldest job routed to this printer; None after ``timeout`` or when the printer is down."""
         async with self._cond:
             try:
-                await asyncio.wait_for(
-                    self._cond.wait_for(
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that lands as the
+                # condition comes true, and the agent's task group then never finishes stopping.
+                async with asyncio.timeout(timeout):
+                    await self._cond.wait_for(
                         lambda: self._pick(printer_id) is not None or not self._board.usable(printer_id)
-                    ),
-                    timeout,
-                )
+                    )
             except TimeoutError:
                 return None
             job = self._pick(printer_id)

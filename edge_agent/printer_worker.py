@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from contracts.kitchen import PrintOutcome
 from edge_agent.changes import JobKind, diff
-from edge_agent.errors import PrinterUnavailable, PrintOutcomeUnknown
+from edge_agent.errors import PrinterUnavailable, PrintOutcomeUnknown, TicketUnprintable
 from edge_agent.fallback_chains import FallbackChains
 from edge_agent.hub_reports import HubReports
 from edge_agent.print_queue import PrintQueue
@@ -94,6 +94,10 @@ class PrinterWorker:
         started = time.monotonic()
         try:
             data = render_ticket(request, self._profile, self._tz)
+        except TicketUnprintable as exc:
+            await self._fail(job, exc.detail)
+            return
+        try:
             reading = await self.printer.print_job(data, lambda: self._spool.mark_printing(job))
         except PrinterUnavailable as exc:
             logger.warning(
@@ -131,6 +135,14 @@ class PrinterWorker:
             (time.monotonic() - started) * 1000,
         )
         await self._reports.print_result(job, PrintOutcome.PRINTED)
+
+    async def _fail(self, job: SpoolJob, error: str) -> None:
+        """A job no printer could print: failed for good in the spool, reported, and the queue moves on."""
+        ticket = job.ticket
+        logger.error("ticket %s r%d not printed: %s", ticket.ticket_id, ticket.revision, error)
+        await asyncio.to_thread(self._spool.mark_finished, job, JobState.FAILED, error[:500])
+        self._queue.finished(job)
+        await self._reports.print_result(job, PrintOutcome.FAILED, error)
 
     async def _requeue(self, job: SpoolJob, error: str) -> None:
         await self._queue.put_back(job)

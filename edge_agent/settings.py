@@ -80,6 +80,11 @@ class EdgeSettings(BaseSettings):
     def outbox_path(self) -> Path:
         return self.var_dir / "outbox.sqlite3"
 
+    @property
+    def closes_path(self) -> Path:
+        """Bumps and cancels of the stations' open-ticket lists (the tickets are in the spool)."""
+        return self.var_dir / "ticket-closes.sqlite3"
+
     def mqtt_for_agent(self) -> MqttSettings:
         return self.mqtt.model_copy(update={"client_id": self.device_id, "persistent_session": True})
 

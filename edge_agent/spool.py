@@ -212,6 +212,19 @@ class TicketSpool:
             ).fetchall()
         return [KitchenTicket.model_validate_json(r[0]) for r in rows]
 
+    def recent_tickets(self, since: float) -> list[tuple[KitchenTicket, float]]:
+        """Each ticket with a revision received since ``since`` (epoch s): its latest revision and
+        when its first revision arrived, oldest first. Read-only (the stations' open-ticket lists)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT t.payload, f.first_at FROM tickets t JOIN ("
+                "SELECT ticket_id, MIN(received_at) AS first_at, MAX(revision) AS latest FROM tickets "
+                "GROUP BY ticket_id HAVING MAX(received_at) >= ?) f "
+                "ON t.ticket_id = f.ticket_id AND t.revision = f.latest ORDER BY f.first_at",
+                (since,),
+            ).fetchall()
+        return [(KitchenTicket.model_validate_json(r[0]), float(r[1])) for r in rows]
+
     # -- jobs ---------------------------------------------------------------------------------
 
     def recover(self) -> int:

@@ -25,13 +25,16 @@ import httpx
 import uvicorn
 from sqlmodel import select
 
+from firmware_sim.depot_demo import run_depot
 from firmware_sim.order_generator import MenuChoice, OrderGenerator
 from firmware_sim.store_sim import SimulatedStore
 from hub.app import create_app
-from hub.auth.roles import Role
 from hub.auth.service import create_user
 from hub.auth.tables import User
 from hub.db import Database
+from hub.devices.credentials import create_device
+from hub.devices.tables import Device
+from hub.kernel.roles import Role
 from hub.logging_setup import configure_logging
 from hub.migrate import upgrade
 from hub.settings import HubSettings
@@ -54,7 +57,10 @@ DEMO_MENU = [
 
 
 def port_free(port: int) -> bool:
+    """Whether a server could listen on ``port`` now. With SO_REUSEADDR, as uvicorn and the broker bind:
+    a port whose last connections linger in TIME_WAIT after a quick restart is free for them."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -69,6 +75,37 @@ def pick_port(preferred: int) -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def moved_port_notice(what: str, preferred: int, chosen: int) -> str | None:
+    """Why the demo is not on the port asked for, and what that changes for the reader."""
+    if not preferred or preferred == chosen:
+        return None
+    why = " (another MQTT broker, e.g. Mosquitto, listens there)" if what == "MQTT" else ""
+    return (
+        f"  note: {what} port {preferred} is in use{why}; the demo uses {chosen} instead: "
+        "use the addresses and commands printed here"
+    )
+
+
+DEMO_FILES = ("brigade.sqlite3", "brigade.sqlite3-wal", "brigade.sqlite3-shm", "admin-password.txt", "secret.key")
+DEMO_DIRS = ("printers", "stores", "kds")
+
+
+def reset(var_dir: Path) -> list[Path]:
+    """Remove what an earlier demo left in ``var_dir`` (only the demo's own files); returns what went."""
+    gone: list[Path] = []
+    for name in DEMO_FILES:
+        path = var_dir / name
+        if path.is_file():
+            path.unlink()
+            gone.append(path)
+    for name in DEMO_DIRS:
+        path = var_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+            gone.append(path)
+    return gone
 
 
 def prepare(settings: HubSettings) -> str:
@@ -100,12 +137,22 @@ def prepare(settings: HubSettings) -> str:
                         allergens=allergens,
                     )
                 )
+        # The hub accepts device messages only from registered devices: the stores' agents and screens.
+        for store_id in DEMO_STORES:
+            wanted = [(f"edge-{store_id}", "edge_agent")] + [(f"kds-{store_id}-{s}", "kds") for s in DEMO_STATIONS]
+            for device_id, kind in wanted:
+                if session.get(Device, device_id) is None:
+                    create_device(
+                        session, device_id=device_id, kind=kind, store_id=store_id, rider_id=None, actor="demo"
+                    )
         session.commit()
     db.dispose()
     return str(password_file)
 
 
-async def run(http_port: int, mqtt_port: int, var_dir: Path, *, order_every_s: float = 4.0) -> None:
+async def run(
+    http_port: int, mqtt_port: int, var_dir: Path, *, order_every_s: float = 4.0, notices: tuple[str, ...] = ()
+) -> None:
     settings = HubSettings(
         database_url=f"sqlite:///{var_dir / 'brigade.sqlite3'}",
         var_dir=var_dir,
@@ -127,13 +174,20 @@ async def run(http_port: int, mqtt_port: int, var_dir: Path, *, order_every_s: f
         await _wait_ready(base, serving)
         print(f"Brigade demo: API docs at {base}/docs", flush=True)
         print(f"  MQTT broker (embedded, MQTT 3.1.1) on 127.0.0.1:{mqtt_port}", flush=True)
+        for notice in notices:
+            print(notice, flush=True)
         print(f"  sign in as 'demo' with the password in {password_file}", flush=True)
+        print("  the hub's commands against this demo's database, from this folder:", flush=True)
+        print(f"    {hub_environment(settings)} {_command('brigade-hub')} crm recompute", flush=True)
+        console = f"{_command('brigade-console')} --hub-url {base} --username demo"
+        print(f'  the manager console: BRIGADE_CONSOLE_PASSWORD="$(cat {password_file})" {console}', flush=True)
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
             password = (await asyncio.to_thread(Path(password_file).read_text, encoding="utf-8")).strip()
             token = (await client.post("/auth/token", data={"username": "demo", "password": password})).json()
             client.headers["Authorization"] = f"Bearer {token['access_token']}"
             for store_id in DEMO_STORES:  # the menu goes out retained: the stores can take orders offline
                 await client.post(f"/stores/{store_id}/menu/publish")
+            await run_depot(client, var_dir, lambda line: print(line, flush=True))
             stores = await _start_stores(var_dir, mqtt_port)
             _print_store_help(stores, var_dir, mqtt_port)
             menu = [MenuChoice(sku, name) for sku, name, *_ in DEMO_MENU]
@@ -154,6 +208,11 @@ async def run(http_port: int, mqtt_port: int, var_dir: Path, *, order_every_s: f
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await serving
+
+
+def hub_environment(settings: HubSettings) -> str:
+    """The variables that point ``brigade-hub`` at the demo's database and secret key."""
+    return f"BRIGADE_DATABASE_URL={settings.database_url} BRIGADE_VAR_DIR={settings.var_dir}"
 
 
 class _QuietServer(uvicorn.Server):
@@ -236,17 +295,31 @@ def _command(name: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run Brigade on embedded defaults (SQLite + in-process broker).")
-    parser.add_argument("--http-port", type=int, default=8000)
-    parser.add_argument("--mqtt-port", type=int, default=1883, help="a free port is picked if this one is taken")
+    parser.add_argument("--http-port", type=int, default=8000, help="another free port is used (and said) if taken")
+    parser.add_argument("--mqtt-port", type=int, default=1883, help="another free port is used (and said) if taken")
     parser.add_argument("--var", type=Path, default=Path("var/demo"))
     parser.add_argument("--order-every", type=float, default=4.0, help="seconds between generated orders (about)")
+    parser.add_argument(
+        "--reset", action="store_true", help="start over: remove the earlier demo's database, logins and printouts"
+    )
     args = parser.parse_args()
     configure_logging("INFO")
+    if args.reset:
+        gone = reset(args.var)
+        print(f"Brigade demo: starting over ({len(gone)} earlier demo files and folders removed from {args.var})")
     mqtt_port = pick_port(args.mqtt_port)
     http_port = pick_port(args.http_port)
+    notices = tuple(
+        n
+        for n in (
+            moved_port_notice("HTTP", args.http_port, http_port),
+            moved_port_notice("MQTT", args.mqtt_port, mqtt_port),
+        )
+        if n is not None
+    )
     args.var.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(http_port, mqtt_port, args.var, order_every_s=args.order_every))
+        asyncio.run(run(http_port, mqtt_port, args.var, order_every_s=args.order_every, notices=notices))
 
 
 if __name__ == "__main__":

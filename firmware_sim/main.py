@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> None:
     printer.add_argument("--fault", choices=[f.value for f in Fault], help="start in this fault")
     printer.add_argument("--out", type=Path, help="append decoded jobs to this file (default: stdout)")
     printer.add_argument("--chinese-by-default", action="store_true", help="Chinese mode on at power-on")
+    printer.add_argument(
+        "--timezone", default="Asia/Shanghai", help="the store's, for the job stamps (default Asia/Shanghai)"
+    )
     store = sub.add_parser("store", help="a simulated store: printers and edge agent")
     store.add_argument("--store", required=True, help="store id (as on the hub)")
     store.add_argument("--mqtt-host", default="127.0.0.1")
@@ -62,7 +65,9 @@ async def _until_stopped() -> None:
 
 
 async def _printer(args: argparse.Namespace) -> None:
-    sim = SimulatedPrinter(args.name, chinese_by_default=args.chinese_by_default, output_path=args.out)
+    sim = SimulatedPrinter(
+        args.name, chinese_by_default=args.chinese_by_default, output_path=args.out, timezone=args.timezone
+    )
     if args.out is None:
         sim.on_change(lambda: _echo_new_jobs(sim))
     if args.fault:

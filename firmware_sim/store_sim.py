@@ -62,6 +62,7 @@ class SimulatedStore:
                 SimulatedPrinter(
                     f"{store_id}/{name}",
                     output_path=output_dir / f"{store_id}-{name}.txt" if output_dir is not None else None,
+                    timezone=str(agent_settings.get("timezone", "Asia/Shanghai")),  # the store's, as on its tickets
                 ),
                 host=host,
             )
@@ -151,7 +152,8 @@ class SimulatedStore:
         if self.agent is not None and self._task is not None:
             self.agent.stop()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._task, 15)
+                async with asyncio.timeout(15):
+                    await self._task
             self.agent, self._task = None, None
         if self.process is not None:
             await asyncio.to_thread(self.kill_agent, signal.SIGTERM)

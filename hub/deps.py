@@ -10,12 +10,13 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session
 
-from hub.auth.principal import Principal
-from hub.auth.roles import Role
-from hub.auth.service import device_principal, user_principal
-from hub.auth.tokens import read_token
+from hub.auth.service import user_principal
+from hub.auth.tokens import read_claims
 from hub.context import HubContext
+from hub.devices.api import device_principal
 from hub.errors import Forbidden, Unauthorized
+from hub.kernel.principal import Principal
+from hub.kernel.roles import Role
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="A sales channel's API key")
@@ -56,8 +57,10 @@ def get_principal(
 ) -> Principal:
     try:
         if token:
-            subject, kind = read_token(ctx.secret, token)
-            return device_principal(session, subject) if kind == "device" else user_principal(session, subject)
+            claims = read_claims(ctx.secret, token)
+            if claims.kind == "device":
+                return device_principal(session, claims.subject)
+            return user_principal(session, claims.subject, generation=claims.generation)
         if api_key:
             return ctx.api_keys.principal(session, api_key)
         raise Unauthorized("sign in (Bearer token) or send an API key (X-API-Key)")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import hmac
+
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
@@ -41,7 +43,23 @@ def readyz(ctx: ContextDep) -> Readiness | Response:
     return Readiness(status="ok", database=database, broker=broker)
 
 
-@router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
-def metrics(ctx: ContextDep) -> Response:
-    """Prometheus metrics."""
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **problem_responses(401)},
+)
+def metrics(ctx: ContextDep, request: Request) -> Response:
+    """Prometheus metrics. With ``BRIGADE_METRICS_TOKEN`` set, only for ``Authorization: Bearer <that token>``."""
+    expected = ctx.settings.metrics_token
+    if expected is not None:
+        given = request.headers.get("authorization", "")
+        wanted = f"Bearer {expected.get_secret_value()}"
+        if not hmac.compare_digest(given.encode(), wanted.encode()):
+            return problem_response(
+                401,
+                "Unauthorized",
+                "the metrics need the metrics token (Authorization: Bearer ...)",
+                code="metrics.unauthorized",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
     return Response(generate_latest(ctx.metrics.registry), media_type=CONTENT_TYPE_LATEST)

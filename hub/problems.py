@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import DataError, IntegrityError, StatementError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.errors import DomainError
@@ -53,6 +53,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if "retry_after_s" in exc.extra:  # 429 / 503: when to try again
+            headers = {**(headers or {}), "Retry-After": str(exc.extra["retry_after_s"])}
         return problem_response(exc.status, exc.title, exc.detail, code=exc.code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -86,6 +88,19 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
         return problem_response(
             409, "Conflict", "the change conflicts with existing data; reload and retry", code="conflict.integrity"
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is busy (SQLite's one writer, a lock timeout) or unreachable: nothing was
+        # written (the transaction rolled back), and the same request again is safe.
+        logger.error("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem_response(
+            503,
+            "Service unavailable",
+            "the database is busy or unreachable; nothing was saved, retry shortly",
+            code="database.unavailable",
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(StatementError)

@@ -56,10 +56,11 @@ class HubRuntime:
                 self.ctx.db,
                 self._link,
                 self.ctx.metrics,
-                hub_routes(settings),
+                hub_routes(settings, self.ctx.messaging()),
                 root=settings.mqtt.topic_root,
                 source=settings.source_id,
                 max_group=settings.bridge_max_group,
+                max_attempts=settings.bridge_max_attempts,
             )
             await self._bridge.start()
         if settings.run_relay and self._link is not None:

@@ -18,7 +18,8 @@ from textual.message import Message
 from textual.widgets import Footer
 
 from contracts.devices import Presence, PresenceStatus
-from kds_terminal.controller import Clock, KdsController, utc_now
+from contracts.kitchen import TicketState
+from kds_terminal.controller import Clock, HubRefusal, KdsController, utc_now
 from kds_terminal.cursor import Cursor
 from kds_terminal.labels import Labels
 from kds_terminal.settings import KdsSettings
@@ -35,6 +36,7 @@ _ALERTS = {
     OutcomeKind.NEW: ("new_ticket", "information"),
     OutcomeKind.CHANGED: ("changed_ticket", "warning"),
     OutcomeKind.CANCELLED: ("cancelled_ticket", "error"),
+    OutcomeKind.CAUGHT_UP: ("caught_up", "information"),
 }
 
 
@@ -42,6 +44,15 @@ class BoardChanged(Message):
     def __init__(self, outcome: Outcome | None) -> None:
         super().__init__()
         self.outcome = outcome
+
+
+class HubRefused(Message):
+    def __init__(self, refusal: HubRefusal) -> None:
+        super().__init__()
+        self.refusal = refusal
+
+
+_REFUSED = {TicketState.READY: "refused_bump", TicketState.RECALLED: "refused_recall"}
 
 
 class KdsApp(App[None]):
@@ -57,6 +68,7 @@ class KdsApp(App[None]):
         self.timezone = ZoneInfo(settings.timezone)
         self.controller = KdsController(settings, link, clock=clock, send=send)
         self.controller.add_listener(self._board_changed)
+        self.controller.add_refusal_listener(self._hub_refused)
         self.cursor = Cursor(page_size=settings.columns * settings.rows)
         self._slots: list[TicketCard] = []
         self._redraw_queued = False
@@ -68,6 +80,9 @@ class KdsApp(App[None]):
 
     def _board_changed(self, outcome: Outcome | None) -> None:
         self.post_message(BoardChanged(outcome))
+
+    def _hub_refused(self, refusal: HubRefusal) -> None:
+        self.post_message(HubRefused(refusal))
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -108,6 +123,15 @@ class KdsApp(App[None]):
         if not self._redraw_queued:  # a burst of tickets (a reconnect) draws once, after the burst
             self._redraw_queued = True
             self.call_later(self._queued_redraw)
+
+    def on_hub_refused(self, message: HubRefused) -> None:
+        """The hub refused what a cook did: say which ticket and why, where the cook looks."""
+        refusal = message.refusal
+        key = _REFUSED.get(refusal.state, "refused_status") if refusal.state is not None else "refused_status"
+        number = refusal.order_number or refusal.ticket_id or "?"
+        if self.settings.bell:
+            self.bell()
+        self.notify(self.labels(key, number=number, reason=refusal.reason), severity="error", timeout=15)
 
     def _queued_redraw(self) -> None:
         self._redraw_queued = False
@@ -183,7 +207,8 @@ class KdsApp(App[None]):
         key, severity = _ALERTS[outcome.kind]
         if self.settings.bell:
             self.bell()
-        self.notify(self.labels(key, number=number), severity=severity, timeout=6)  # type: ignore[arg-type]
+        text = self.labels(key, number=number, count=outcome.count)
+        self.notify(text, severity=severity, timeout=6)  # type: ignore[arg-type]
 
     # -- actions: the bump bar ---------------------------------------------------------------
 
@@ -245,9 +270,9 @@ class KdsApp(App[None]):
         outcome = self._run(lambda: self.controller.bump_line(ticket.ticket_id, line_id))
         if outcome is None:
             return
-        if outcome.kind is OutcomeKind.BUMPED:
+        if outcome.kind is OutcomeKind.BUMPED:  # the last open item: the whole ticket is done
             self.cursor.clear_line()
-            self.notify(self.labels("bumped_ticket", number=ticket.order_number), timeout=3)
+            self.notify(self.labels("last_item_bumped", number=ticket.order_number), timeout=4)
         else:
             self.cursor.after_item_bump(ticket)
         self.redraw()

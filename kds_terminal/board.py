@@ -11,6 +11,9 @@ Rules (the hub's side is ``hub/kitchen/service.py``):
 - Every revision that reaches the screen owes the hub a ``shown``; a bump owes ``ready`` (no line
   ids: the whole ticket; line ids: those items); a recall owes ``recalled``.
 - Bumping the last open item bumps the whole ticket.
+- A station's open-ticket list from the store (a display that starts or reconnects mid-shift) is
+  received ticket by ticket like the feed, timed from when the store got each ticket; a ticket the
+  list says was bumped at another display or cancelled leaves the screen (``close``).
 """
 
 from __future__ import annotations
@@ -93,7 +96,8 @@ class Board:
 
     # -- tickets from the hub ---------------------------------------------------------------
 
-    def receive(self, ticket: KitchenTicket, now: datetime) -> Outcome:
+    def receive(self, ticket: KitchenTicket, now: datetime, *, arrived_at: datetime | None = None) -> Outcome:
+        """``arrived_at``: when the store got a ticket loaded from its list (default ``now``)."""
         if ticket.store_id != self.store_id:
             raise NotForThisDisplay(f"ticket {ticket.ticket_id} is for store {ticket.store_id}, not {self.store_id}")
         if ticket.station_id not in self.stations:
@@ -109,12 +113,12 @@ class Board:
         if ticket.cancelled:
             return self._cancel(ticket, known, now)
         if known is None:
-            return self._add(ticket, now)
+            return self._add(ticket, now, arrived_at or now)
         if ticket.reprint:
             return self._refresh(known, ticket, now)
         return self._revise(known, ticket, now)
 
-    def _add(self, ticket: KitchenTicket, now: datetime) -> Outcome:
+    def _add(self, ticket: KitchenTicket, now: datetime, arrived_at: datetime) -> Outcome:
         card = BoardTicket(
             ticket_id=ticket.ticket_id,
             order_id=ticket.order_id,
@@ -125,7 +129,7 @@ class Board:
             channel=ticket.channel,
             placed_at=ticket.placed_at,
             revision=ticket.revision,
-            arrived_at=now,
+            arrived_at=min(arrived_at, now),
             lines=[BoardLine.from_contract(line) for line in ticket.lines],
             due_at=ticket.due_at,
             notes=ticket.notes,
@@ -211,6 +215,25 @@ class Board:
             new_lines.append(gone)
         known.lines = new_lines
         return changed
+
+    def close(self, ticket_id: str, revision: int, *, cancelled: bool, now: datetime) -> Outcome:
+        """The store says this ticket was bumped at another display (or cancelled) at ``revision``."""
+        seen = self.seen.get(ticket_id)
+        if seen is None or seen[0] < revision:
+            self.seen[ticket_id] = (revision, now)  # a late delivery of that revision stays away
+        known = self.tickets.get(ticket_id)
+        if known is None or known.phase is not Phase.ACTIVE or known.revision > revision:
+            return Outcome(OutcomeKind.IGNORED, ticket_id)
+        if cancelled:
+            if known.revision == revision:
+                return Outcome(OutcomeKind.IGNORED, ticket_id)
+            known.revision = revision
+            known.phase = Phase.CANCELLED
+            known.cancelled_at = now
+            known.alert_at = now
+            return Outcome(OutcomeKind.CANCELLED, ticket_id, alert=True)
+        self._bump(known, now, ())
+        return Outcome(OutcomeKind.CLOSED, ticket_id)  # nothing to tell the hub: the other display did
 
     # -- cooks' commands ---------------------------------------------------------------------
 

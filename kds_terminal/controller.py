@@ -2,7 +2,8 @@
 
 The Textual app is a view on this; tests and the edge engineer's end-to-end test can drive it
 headless. Commands (bump, recall) change the board at once and hand the statuses to the writer:
-they never wait on the network or the disk.
+they never wait on the network or the disk. A status the hub refuses (a bump of a cancelled order)
+comes back in its ack; refusal listeners (the screen) are told which ticket, what, and why.
 """
 
 from __future__ import annotations
@@ -10,24 +11,42 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from contracts.kitchen import KitchenTicket
+from contracts.envelope import decode
+from contracts.errors import ContractError
+from contracts.kitchen import KitchenTicket, StationTickets, TicketState, TicketStatus
 from kds_terminal.board import Board
 from kds_terminal.board_codec import StateFormatError, board_to_doc, load_doc
 from kds_terminal.board_file import BoardFile
 from kds_terminal.feed import TicketFeed
 from kds_terminal.settings import KdsSettings
-from kds_terminal.tickets import BoardError, Outcome
+from kds_terminal.tickets import BoardError, Outcome, OutcomeKind
 from kds_terminal.writer import KdsWriter
 from mqttlink import MqttLinkPort
-from mqttlink.device_outbox import DeviceOutbox
+from mqttlink.device_outbox import DeviceOutbox, RefusedMessage
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Listener = Callable[[Outcome | None], None]
 """Called on the event loop after every board change (None: reloaded or expired)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubRefusal:
+    """A status of this display that the hub refused: nothing of it was applied at the hub."""
+
+    ticket_id: str | None
+    order_number: str | None
+    state: TicketState | None
+    """What the cook did: ready (a bump), recalled (a recall)..."""
+    code: str
+    reason: str
+
+
+RefusalListener = Callable[[HubRefusal], None]
 
 
 def utc_now() -> datetime:
@@ -61,11 +80,13 @@ class KdsController:
             stations=tuple(settings.stations),
             device_id=self.device_id,
             watch_presence=tuple(settings.watch_presence),
+            on_list=self._load_list,
         )
         self.outbox: DeviceOutbox | None = None
         self.writer: KdsWriter | None = None
         self._file: BoardFile | None = None
         self._listeners: list[Listener] = []
+        self._refusal_listeners: list[RefusalListener] = []
         self.last_update_at = clock()
         self.pending_sends = 0
         self._counting = False
@@ -88,6 +109,7 @@ class KdsController:
             device_id=self.device_id,
             root=self.settings.mqtt.topic_root,
             retry_after_s=self.settings.outbox_retry_s,
+            on_refused=self._refused,
         )
         self.writer = KdsWriter(self.outbox, self._file, lambda: board_to_doc(self.board), device_id=self.device_id)
         self.writer.start()
@@ -113,6 +135,35 @@ class KdsController:
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def add_refusal_listener(self, listener: RefusalListener) -> None:
+        self._refusal_listeners.append(listener)
+
+    async def _refused(self, message: RefusedMessage) -> None:
+        status: TicketStatus | None = None
+        try:
+            status = decode(message.payload, TicketStatus).body if message.payload else None
+        except ContractError:
+            logger.warning(
+                "kds %s: the hub refused %s, which is not a ticket status", self.device_id, message.message_id
+            )
+        ticket = self.board.tickets.get(status.ticket_id) if status is not None else None
+        refusal = HubRefusal(
+            ticket_id=status.ticket_id if status is not None else None,
+            order_number=ticket.order_number if ticket is not None else None,
+            state=status.state if status is not None else None,
+            code=message.code,
+            reason=message.reason,
+        )
+        logger.warning(
+            "kds %s: the hub refused %s of ticket %s (%s)",
+            self.device_id,
+            refusal.state.value if refusal.state is not None else "a status",
+            refusal.ticket_id,
+            refusal.code,
+        )
+        for listener in self._refusal_listeners:
+            listener(refusal)
 
     # -- commands from the cooks ------------------------------------------------------------
 
@@ -176,6 +227,49 @@ class KdsController:
             self._emit(outcome)
         else:
             logger.debug("kds %s: ticket %s rev %d duplicate", self.device_id, ticket.ticket_id, ticket.revision)
+
+    def _load_list(self, body: StationTickets) -> None:
+        """Reconcile with the store's open tickets of a station: add what is missing, take off what
+        another display bumped or the order cancelled. Redeliveries change nothing (revisions)."""
+        writer = self._require_started()
+        now = self.clock()
+        changed = shown = 0
+        first: Outcome | None = None
+        for entry in body.tickets:
+            try:
+                outcome = self.board.receive(entry.ticket, now, arrived_at=entry.received_at)
+            except BoardError as exc:
+                logger.warning("kds %s: list ticket %s refused: %s", self.device_id, entry.ticket.ticket_id, exc)
+                continue
+            if outcome.changed_board:
+                changed += 1
+                writer.submit(outcome.statuses)
+            if outcome.kind in (OutcomeKind.NEW, OutcomeKind.CHANGED):
+                shown += 1
+                first = first or outcome
+        for closed in body.closed:
+            if closed.device_id == self.device_id:
+                continue  # our own bump: this board knows better (it may have been recalled since)
+            cancelled = closed.reason == "cancelled"
+            outcome = self.board.close(closed.ticket_id, closed.revision, cancelled=cancelled, now=now)
+            if outcome.changed_board:
+                changed += 1
+        self.last_update_at = now
+        if not changed:
+            return
+        logger.info(
+            "kds %s: open tickets of %s loaded: %d shown or changed, %d changes in all",
+            self.device_id,
+            body.station_id,
+            shown,
+            changed,
+        )
+        writer.submit()
+        if shown == 1 and first is not None:
+            self._emit(first)  # one ticket (the list came before the ticket itself): alerted as usual
+        else:
+            ticket_id = first.ticket_id if first is not None else body.station_id
+            self._emit(Outcome(OutcomeKind.CAUGHT_UP, ticket_id, alert=shown > 0, count=shown))
 
     def _apply(self, outcome: Outcome) -> Outcome:
         logger.info("kds %s: ticket %s %s", self.device_id, outcome.ticket_id, outcome.kind)

@@ -1,5 +1,9 @@
 """The display's feed: kitchen tickets for its stations, and whether that feed is up.
 
+Each station's open-ticket list (retained by the store's edge agent) comes with every subscribe,
+so on start and on every reconnect the display loads what it missed; it comes again whenever the
+list changes.
+
 Bad payloads are dead-lettered by ``subscribe_template``; a ticket the board refuses (another
 store, a station this screen does not serve) is dead-lettered here with the reason. Nothing here
 ever stops the display, and dead-lettering never holds up the next ticket.
@@ -15,13 +19,14 @@ from typing import Any
 from contracts import topics
 from contracts.devices import Presence, PresenceStatus
 from contracts.envelope import Envelope, encode
-from contracts.kitchen import KitchenTicket
+from contracts.kitchen import KitchenTicket, StationTickets
 from kds_terminal.tickets import BoardError
 from mqttlink import LinkError, MqttLinkPort, MqttMessage, dead_letter, subscribe_template
 
 logger = logging.getLogger(__name__)
 
 TicketSink = Callable[[KitchenTicket], None]
+ListSink = Callable[[StationTickets], None]
 
 
 class TicketFeed:
@@ -35,9 +40,11 @@ class TicketFeed:
         stations: tuple[str, ...],
         device_id: str,
         watch_presence: tuple[str, ...] = (),
+        on_list: ListSink | None = None,
     ) -> None:
         self._link = link
         self._on_ticket = on_ticket
+        self._on_list = on_list
         self._root = root
         self._store_id = store_id
         self._stations = stations
@@ -46,6 +53,7 @@ class TicketFeed:
         self._background: set[asyncio.Task[None]] = set()
         self.received = 0
         self.rejected = 0
+        self.lists_loaded = 0
 
     async def start(self) -> None:
         for station in self._stations:
@@ -58,6 +66,16 @@ class TicketFeed:
                 store_id=self._store_id,
                 station_id=station,
             )
+            if self._on_list is not None:
+                await subscribe_template(
+                    self._link,
+                    topics.STATION_TICKETS,
+                    self._on_station_list,
+                    root=self._root,
+                    consumer=self._device_id,
+                    store_id=self._store_id,
+                    station_id=station,
+                )
         for client_id in self._watched:
             await subscribe_template(
                 self._link,
@@ -96,6 +114,17 @@ class TicketFeed:
         except Exception as exc:  # a bug of ours must not stop the display: log, dead-letter, go on
             logger.exception("kds %s failed on ticket %s", self._device_id, ticket.ticket_id)
             self._reject(envelope, params, f"kds.failed: {exc!r}")
+
+    async def _on_station_list(self, envelope: Envelope[Any], params: dict[str, str]) -> None:
+        body: StationTickets = envelope.body
+        if body.store_id != params["store_id"] or body.station_id != params["station_id"] or self._on_list is None:
+            logger.warning("kds %s: ignoring a ticket list for %s/%s", self._device_id, body.store_id, body.station_id)
+            return
+        try:
+            self._on_list(body)
+            self.lists_loaded += 1
+        except Exception:  # a bug of ours must not stop the display
+            logger.exception("kds %s failed on the open tickets of %s", self._device_id, body.station_id)
 
     async def _on_presence(self, envelope: Envelope[Any], params: dict[str, str]) -> None:
         presence: Presence = envelope.body

@@ -2,7 +2,8 @@
 
 Command-line options override ``BRIGADE_KDS_*`` variables (e.g. ``BRIGADE_KDS_MQTT__HOST``,
 ``BRIGADE_KDS_LANGUAGE=en``, ``BRIGADE_KDS_STATION_THRESHOLDS='{"grill": {"warn_after_min": 8,
-"late_after_min": 12}}'``). Logs go to a file: the terminal belongs to the screen.
+"late_after_min": 12}}'``); ``--help`` lists them all. Logs go to a file: the terminal belongs to
+the screen.
 """
 
 from __future__ import annotations
@@ -17,18 +18,38 @@ from pydantic import ValidationError
 
 from kds_terminal.settings import KdsSettings
 from mqttlink import MqttSettings
+from mqttlink.settings_cli import BROKER_FLAGS, add_broker_arguments, broker_values, environment_help, settings_problem
+
+_FLAGS = {
+    "store_id": "--store",
+    "stations": "--station",
+    "device_id": "--device-id",
+    "language": "--language",
+    "warn_after_min": "--warn-after-min",
+    "late_after_min": "--late-after-min",
+    "state_dir": "--state-dir",
+    "columns": "--columns",
+    "rows": "--rows",
+    **BROKER_FLAGS,
+}
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="brigade-kds", description="Brigade kitchen display for one station.")
-    parser.add_argument("--store", dest="store_id", help="store id (BRIGADE_KDS_STORE_ID)")
+    parser = argparse.ArgumentParser(
+        prog="brigade-kds",
+        description="Brigade kitchen display for one station. q quits.",
+        epilog=environment_help(KdsSettings, "BRIGADE_KDS_"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--store", dest="store_id", help="store id (required)")
     parser.add_argument(
-        "--station", dest="stations", action="append", help="station code; repeat for a screen serving several"
+        "--station",
+        dest="stations",
+        action="append",
+        help="station code (required); repeat for a screen serving several",
     )
     parser.add_argument("--device-id", help="MQTT client id and status device id (default kds-<store>-<station>)")
-    parser.add_argument("--host", help="store broker host")
-    parser.add_argument("--port", type=int, help="store broker port")
-    parser.add_argument("--topic-root", help="topic root (default brigade)")
+    add_broker_arguments(parser, what="store broker")
     parser.add_argument("--language", choices=["zh", "en", "zh+en"])
     parser.add_argument("--warn-after-min", type=float, help="minutes before a ticket turns yellow (default 5)")
     parser.add_argument("--late-after-min", type=float, help="minutes before a ticket turns red (default 8)")
@@ -56,11 +77,7 @@ def settings_from(argv: list[str] | None = None) -> tuple[KdsSettings, str]:
         )
         if getattr(args, name) is not None
     }
-    mqtt = {
-        name: value
-        for name, value in (("host", args.host), ("port", args.port), ("topic_root", args.topic_root))
-        if value is not None
-    }
+    mqtt = broker_values(args)
     settings = KdsSettings(**values)
     if mqtt:
         broker = MqttSettings.model_validate({**settings.mqtt.model_dump(), **mqtt})
@@ -72,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         settings, level = settings_from(argv)
     except ValidationError as exc:
-        print(f"brigade-kds: invalid settings:\n{exc}", file=sys.stderr)
+        print(f"brigade-kds: {settings_problem(exc, 'BRIGADE_KDS_', _FLAGS)}.", file=sys.stderr)
         raise SystemExit(2) from exc
     log_file = settings.resolved_log_file
     log_file.parent.mkdir(parents=True, exist_ok=True)

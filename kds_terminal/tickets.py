@@ -181,6 +181,10 @@ class OutcomeKind(StrEnum):
     LINE_REOPENED = "line_reopened"
     RECALLED = "recalled"
     DISMISSED = "dismissed"
+    CLOSED = "closed"
+    """Bumped at another display of the station, as the store's open-ticket list says."""
+    CAUGHT_UP = "caught_up"
+    """A station's open-ticket list was loaded; ``count`` tickets came on screen or changed."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,7 @@ class Outcome:
     statuses: tuple[StatusIntent, ...] = ()
     alert: bool = False
     """Cooks should notice: a new ticket, a changed one, a cancelled one."""
+    count: int = 1
 
     @property
     def changed_board(self) -> bool:

@@ -67,7 +67,8 @@ class KdsWriter:
 
     async def drained(self, timeout: float | None = None) -> None:
         """Return once everything submitted so far is on disk."""
-        await asyncio.wait_for(self._idle.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await self._idle.wait()
 
     async def _run(self) -> None:
         while True:

@@ -15,6 +15,8 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,24 @@ CREATE TABLE IF NOT EXISTS outbox (
 """
 
 
+@dataclass(frozen=True)
+class RefusedMessage:
+    """A message of this device that the hub refused: what was sent, and why it was refused."""
+
+    message_id: str
+    code: str
+    reason: str
+    topic: str
+    payload: bytes
+    """The envelope as it was sent (empty if the row was already gone)."""
+
+
+RefusalHandler = Callable[[RefusedMessage], Awaitable[None]]
+"""Shows a refusal to the device's user (rider screen, POS, kitchen display)."""
+AckHandler = Callable[[list[str]], Awaitable[None]]
+"""Told the ids the hub applied (a device showing "pending confirmation" until then)."""
+
+
 class DeviceOutbox:
     def __init__(
         self,
@@ -52,8 +72,12 @@ class DeviceOutbox:
         root: str,
         retry_after_s: float = 5.0,
         batch_size: int = 100,
+        on_refused: RefusalHandler | None = None,
+        on_acked: AckHandler | None = None,
     ) -> None:
         self._path = path
+        self._on_refused = on_refused
+        self._on_acked = on_acked
         self._link = link
         self._device_id = device_id
         self._root = root
@@ -117,6 +141,18 @@ class DeviceOutbox:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
+    def pending_ids(self, message_ids: list[str]) -> set[str]:
+        """Those of ``message_ids`` still waiting for the hub's ack."""
+        if not message_ids:
+            return set()
+        with self._lock:
+            marks = ",".join("?" for _ in message_ids)
+            rows = self._db.execute(
+                f"SELECT message_id FROM outbox WHERE message_id IN ({marks})",  # noqa: S608
+                message_ids,
+            ).fetchall()
+        return {str(r[0]) for r in rows}
+
     def acknowledge(self, message_ids: list[str]) -> int:
         if not message_ids:
             return 0
@@ -126,6 +162,33 @@ class DeviceOutbox:
             removed = cursor.rowcount
         self.acked_total += removed
         return removed
+
+    def take_refused(self, refusals: dict[str, tuple[str, str]]) -> list[RefusedMessage]:
+        """Forget refused messages (id -> (code, reason)) and return what each of them was."""
+        if not refusals:
+            return []
+        ids = list(refusals)
+        with self._lock:
+            marks = ",".join("?" for _ in ids)
+            rows = {
+                str(r[0]): (str(r[1]), bytes(r[2]))
+                for r in self._db.execute(
+                    f"SELECT message_id, topic, payload FROM outbox WHERE message_id IN ({marks})",  # noqa: S608
+                    ids,
+                )
+            }
+        taken = [
+            RefusedMessage(
+                message_id=i,
+                code=code,
+                reason=reason,
+                topic=rows.get(i, ("", b""))[0],
+                payload=rows.get(i, ("", b""))[1],
+            )
+            for i, (code, reason) in refusals.items()
+        ]
+        self.acknowledge(ids)
+        return taken
 
     def _due(self, now: float) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -161,8 +224,22 @@ class DeviceOutbox:
             self._db.close()
 
     async def _on_ack(self, envelope: Envelope[Ack], _params: dict[str, str]) -> None:
-        ids = [str(i) for i in envelope.body.message_ids]
+        refusals = {str(r.message_id): (r.code, r.reason) for r in envelope.body.refused}
+        ids = [str(i) for i in envelope.body.message_ids if str(i) not in refusals]
+        refused = await asyncio.to_thread(self.take_refused, refusals)
         await asyncio.to_thread(self.acknowledge, ids)
+        if self._on_acked is not None and ids:
+            try:
+                await self._on_acked(ids)
+            except Exception:
+                logger.exception("outbox %s: handling the ack of %d messages failed", self._device_id, len(ids))
+        for message in refused:
+            logger.warning("outbox %s: the hub refused %s (%s)", self._device_id, message.message_id, message.code)
+            if self._on_refused is not None:
+                try:
+                    await self._on_refused(message)
+                except Exception:
+                    logger.exception("outbox %s: showing refusal %s failed", self._device_id, message.message_id)
 
     async def _send_forever(self) -> None:
         while True:
@@ -176,7 +253,8 @@ class DeviceOutbox:
             if sent == 0:
                 self._wakeup.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), min(1.0, self._retry_after_s))
+                    async with asyncio.timeout(min(1.0, self._retry_after_s)):
+                        await self._wakeup.wait()
 
     async def flush_once(self) -> int:
         """Send what is due, in order; the number of messages the broker accepted."""

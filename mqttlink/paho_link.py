@@ -82,6 +82,8 @@ class PahoMqttLink:
         self._connected = asyncio.Event()
         self._consumer: asyncio.Task[None] | None = None
         self._stopping = False
+        self._retired: paho.Client | None = None
+        """The client of a v5 attempt given up for 3.1.1: its last callbacks are ignored."""
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -108,7 +110,8 @@ class PahoMqttLink:
         if client is not None:
             if self._presence is not None and self.connected:
                 with contextlib.suppress(LinkError, asyncio.TimeoutError):
-                    await asyncio.wait_for(self._publish_presence(PresenceStatus.OFFLINE), 2.0)
+                    async with asyncio.timeout(2.0):
+                        await self._publish_presence(PresenceStatus.OFFLINE)
             client.disconnect()
             await asyncio.to_thread(client.loop_stop)
         if self._consumer is not None:
@@ -125,7 +128,8 @@ class PahoMqttLink:
 
     async def wait_connected(self, timeout: float | None = None) -> None:
         try:
-            await asyncio.wait_for(self._connected.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._connected.wait()
         except TimeoutError as exc:
             raise LinkError(f"not connected to {self._settings.host}:{self._settings.port} after {timeout}s") from exc
 
@@ -145,7 +149,8 @@ class PahoMqttLink:
             with self._lock:
                 self._pending[info.mid] = fut
         try:
-            await asyncio.wait_for(fut, self._settings.publish_timeout_s)
+            async with asyncio.timeout(self._settings.publish_timeout_s):
+                await fut
         except TimeoutError as exc:
             with self._lock:
                 self._pending.pop(info.mid, None)
@@ -170,7 +175,8 @@ class PahoMqttLink:
             self._pending[mid] = fut
             self._pending_subscribes.add(mid)
         try:
-            await asyncio.wait_for(fut, self._settings.publish_timeout_s)
+            async with asyncio.timeout(self._settings.publish_timeout_s):
+                await fut
         except TimeoutError as exc:
             raise LinkError(f"broker did not acknowledge subscription {topic_filter}") from exc
 
@@ -214,6 +220,8 @@ class PahoMqttLink:
         client.max_queued_messages_set(0)
         if s.username:
             client.username_pw_set(s.username, s.password.get_secret_value() if s.password else None)
+        if s.tls:
+            client.tls_set(ca_certs=s.tls_ca_file, certfile=s.tls_cert_file, keyfile=s.tls_key_file)
         if self._presence is not None:
             client.will_set(self._presence_topic(), self._presence_payload(PresenceStatus.OFFLINE), qos=1, retain=True)
         client.on_connect = self._on_connect
@@ -263,6 +271,7 @@ class PahoMqttLink:
                 logger.info(
                     "broker %s:%s refused MQTT v5; falling back to 3.1.1", self._settings.host, self._settings.port
                 )
+                self._retired = client  # before paho reports the refused connection as a disconnect
                 self._call_in_loop(self._schedule_fallback, client)
             else:
                 logger.warning("connection to %s:%s refused: %s", self._settings.host, self._settings.port, reason)
@@ -296,8 +305,10 @@ class PahoMqttLink:
             self._call_in_loop(self._arm_v5_probe, client)
 
     def _on_disconnect(
-        self, _client: paho.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _properties: Properties | None
+        self, client: paho.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _properties: Properties | None
     ) -> None:
+        if client is self._retired:
+            return  # the v5 attempt, closed on purpose: its successor is already connecting
         with self._lock:
             self._generation += 1
             self._session_live = False
@@ -368,8 +379,8 @@ class PahoMqttLink:
         self._loop.create_task(self._fall_back_to_v311(old))
 
     async def _fall_back_to_v311(self, old: paho.Client) -> None:
+        self._retired = old
         old.disconnect()
-        await asyncio.to_thread(old.loop_stop)
         with self._lock:
             pending = list(self._pending.values())
             self._pending.clear()
@@ -378,7 +389,8 @@ class PahoMqttLink:
             if not fut.done():
                 fut.set_exception(LinkError("reconnecting with MQTT 3.1.1; publish again"))
         if not self._stopping:
-            self._open_client()
+            self._open_client()  # first: the old thread may sit in paho's reconnect wait for up to a second
+        await asyncio.to_thread(old.loop_stop)
 
     async def _consume(self) -> None:
         while True:

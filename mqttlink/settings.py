@@ -13,7 +13,16 @@ class MqttSettings(BaseModel):
     client_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$", default="brigade")
     """Also the username when credentials are set; never contains '+', '#' or '/'."""
     username: str | None = None
+    """A device's username is its device id (the broker forces the client id to it)."""
     password: SecretStr | None = None
+    """The device's secret from ``brigade-hub create-device`` / ``rotate-device``."""
+    tls: bool = False
+    """Connect over TLS (the central broker's device listener, port 8883)."""
+    tls_ca_file: str | None = None
+    """CA bundle that signed the broker's certificate; None: the system's CAs."""
+    tls_cert_file: str | None = None
+    """Client certificate, where the broker asks for one."""
+    tls_key_file: str | None = None
     protocol: Literal["auto", "5", "3.1.1"] = "auto"
     """auto: MQTT v5, falling back to 3.1.1 when the broker refuses v5 (amqtt)."""
     keepalive_s: int = Field(default=30, ge=5)

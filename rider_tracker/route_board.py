@@ -2,6 +2,10 @@
 
 The hub's plan arrives as a retained ``RiderRoute`` and is replaced by each re-plan; what the
 rider reported survives re-plans (it is keyed by order) and restarts (the spool keeps it).
+
+A report counts at once (the rider works on while offline) but is *pending confirmation* until the
+hub answers. Applied: it stands. Refused (a wrong delivery code, a cancelled order): it is taken
+back, the stop is what it was before, and the row shows the hub's reason until the next report.
 """
 
 from __future__ import annotations
@@ -37,18 +41,43 @@ _STATE_OF = {
 }
 
 
+class Outcome(StrEnum):
+    PENDING = "pending"
+    APPLIED = "applied"
+    REFUSED = "refused"
+
+
+@dataclass(slots=True)
+class Report:
+    kind: DeliveryEventKind
+    reason: FailureReason | None
+    message_id: str | None
+    outcome: Outcome
+    refusal: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class StopRow:
     stop: RouteStop
     state: StopState
     reason: FailureReason | None = None
+    pending: bool = False
+    """The report that put the stop in ``state`` waits for the hub's confirmation."""
+    refusal: str | None = None
+    """The hub refused the last report on this stop, for this reason: the stop is open again."""
+
+    @property
+    def done(self) -> bool:
+        """Delivered or failed, and the hub has confirmed it."""
+        return self.state in (StopState.DELIVERED, StopState.FAILED) and not self.pending
 
 
 class RouteBoard:
     def __init__(self, rider_id: str) -> None:
         self.rider_id = rider_id
         self.route: RiderRoute | None = None
-        self._states: dict[str, tuple[StopState, FailureReason | None]] = {}
+        self._reports: dict[str, list[Report]] = {}
+        self._by_message: dict[str, tuple[str, Report]] = {}
 
     def apply_route(self, route: RiderRoute) -> bool:
         """Take a plan if it is this rider's and newer than the one shown."""
@@ -69,12 +98,33 @@ class RouteBoard:
             if stop.order_id in shown:  # a plan naming an order twice: show its first visit only
                 continue
             shown.add(stop.order_id)
-            state, reason = self._states.get(stop.order_id, (StopState.PLANNED, None))
-            rows.append(StopRow(stop, state, reason))
+            rows.append(self._row(stop))
         return rows
 
+    def _standing(self, order_id: str) -> Report | None:
+        """The last report the hub has not refused: what the stop is now."""
+        return next((r for r in reversed(self._reports.get(order_id, [])) if r.outcome is not Outcome.REFUSED), None)
+
+    def _row(self, stop: RouteStop) -> StopRow:
+        reports = self._reports.get(stop.order_id, [])
+        standing = self._standing(stop.order_id)
+        refusal = reports[-1].refusal if reports and reports[-1].outcome is Outcome.REFUSED else None
+        if standing is None:
+            return StopRow(stop, StopState.PLANNED, refusal=refusal)
+        return StopRow(
+            stop,
+            _STATE_OF[standing.kind],
+            standing.reason,
+            pending=standing.outcome is Outcome.PENDING,
+            refusal=refusal,
+        )
+
     def state_of(self, order_id: str) -> StopState:
-        return self._states.get(order_id, (StopState.PLANNED, None))[0]
+        standing = self._standing(order_id)
+        return _STATE_OF[standing.kind] if standing is not None else StopState.PLANNED
+
+    def row_of(self, order_id: str) -> StopRow | None:
+        return next((r for r in self.rows() if r.stop.order_id == order_id), None)
 
     def check(self, order_id: str, kind: DeliveryEventKind) -> None:
         """Raise InvalidReport unless ``kind`` is a sensible next report for this order."""
@@ -84,9 +134,46 @@ class RouteBoard:
         if kind not in NEXT[state]:
             raise InvalidReport(f"order {order_id} is {state.value}: cannot report {kind.value}")
 
-    def record(self, order_id: str, kind: DeliveryEventKind, reason: FailureReason | None = None) -> None:
-        """What the rider reported (now, or before a restart)."""
-        self._states[order_id] = (_STATE_OF[kind], reason)
+    def record(
+        self,
+        order_id: str,
+        kind: DeliveryEventKind,
+        reason: FailureReason | None = None,
+        *,
+        message_id: str | None = None,
+        outcome: Outcome | None = None,
+        refusal: str | None = None,
+    ) -> None:
+        """What the rider reported (now, or before a restart).
+
+        With a ``message_id`` the report is pending until ``settle``; without one it simply stands.
+        """
+        if outcome is None:
+            outcome = Outcome.PENDING if message_id is not None else Outcome.APPLIED
+        report = Report(kind, reason, message_id, outcome, refusal)
+        self._reports.setdefault(order_id, []).append(report)
+        if message_id is not None:
+            self._by_message[message_id] = (order_id, report)
+
+    def settle(self, message_id: str, *, refusal: str | None = None) -> str | None:
+        """The hub's answer to a report: applied (``refusal`` None) or refused. The order id, if known."""
+        found = self._by_message.get(message_id)
+        if found is None:
+            return None
+        order_id, report = found
+        report.outcome = Outcome.APPLIED if refusal is None else Outcome.REFUSED
+        report.refusal = refusal
+        return order_id
+
+    def kind_of(self, message_id: str) -> DeliveryEventKind | None:
+        found = self._by_message.get(message_id)
+        return found[1].kind if found is not None else None
+
+    def withdraw(self, message_id: str) -> None:
+        """Forget a report that could not be queued after all."""
+        found = self._by_message.pop(message_id, None)
+        if found is not None:
+            self._reports[found[0]].remove(found[1])
 
     def next_open(self, after_sequence: int = 0) -> RouteStop | None:
         for row in self.rows():

@@ -39,8 +39,6 @@ class RouteFeed:
             logger.info(
                 "rider %s: showing the cached plan %s v%d", self._board.rider_id, cached.plan_id, cached.version
             )
-        for report in await asyncio.to_thread(self._spool.reports):
-            self._board.record(report.order_id, report.kind, report.reason)
         await subscribe_template(
             self._link,
             topics.RIDER_ROUTE,

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from datetime import UTC, datetime
 
 from contracts.devices import Presence, PresenceStatus
@@ -15,6 +16,7 @@ from mqttlink.device_outbox import DeviceOutbox
 from mqttlink.paho_link import PahoMqttLink
 from mqttlink.port import MqttLinkPort
 from rider_tracker.delivery_reports import Place, build_report
+from rider_tracker.hub_replies import HubReplies
 from rider_tracker.route_board import RouteBoard
 from rider_tracker.route_feed import RouteFeed
 from rider_tracker.settings import RiderSettings
@@ -72,14 +74,18 @@ class RiderRuntime:
         spool: RiderSpool,
         outbox: DeviceOutbox,
         tracker: RiderTracker,
+        board: RouteBoard,
+        replies: HubReplies,
     ) -> None:
+        """``replies`` must be the outbox's ``on_acked`` / ``on_refused`` (see ``from_settings``)."""
         self.rider_id = rider_id
         self.unit_id = unit_id
         self.link = link
         self.spool = spool
         self.outbox = outbox
         self.tracker = tracker
-        self.board = RouteBoard(rider_id)
+        self.board = board
+        self.replies = replies
         self.feed = RouteFeed(link, self.board, spool, root=root, unit_id=unit_id)
         self._task: asyncio.Task[None] | None = None
 
@@ -90,8 +96,16 @@ class RiderRuntime:
         presence = Presence(client_id=unit_id, status=PresenceStatus.ONLINE, kind="rider_tracker")
         link = PahoMqttLink(mqtt, presence=presence)
         spool = RiderSpool(settings.spool_path)
+        board = RouteBoard(settings.rider_id)
+        replies = HubReplies(board, spool)
         outbox = DeviceOutbox(
-            settings.spool_path, link, device_id=unit_id, root=mqtt.topic_root, retry_after_s=settings.outbox_retry_s
+            settings.spool_path,
+            link,
+            device_id=unit_id,
+            root=mqtt.topic_root,
+            retry_after_s=settings.outbox_retry_s,
+            on_acked=replies.acked,
+            on_refused=replies.refused,
         )
         tracker = RiderTracker(
             rider_id=settings.rider_id,
@@ -111,10 +125,13 @@ class RiderRuntime:
             spool=spool,
             outbox=outbox,
             tracker=tracker,
+            board=board,
+            replies=replies,
         )
 
     async def start(self) -> None:
         """Connect (in the background: the unit works offline), listen for acks and the route, track."""
+        await self.replies.restore(self.outbox)
         await self.link.start()
         await self.outbox.start()
         await self.feed.start()
@@ -171,5 +188,10 @@ class RiderRuntime:
             reason=reason,
             place=place,
         )
-        await self.tracker.report(event)
-        self.board.record(order_id, kind, event.reason)
+        message_id = uuid.uuid4()
+        self.board.record(order_id, kind, event.reason, message_id=str(message_id))  # pending the hub's answer
+        try:
+            await self.tracker.report(event, message_id)
+        except BaseException:
+            self.board.withdraw(str(message_id))
+            raise

@@ -46,6 +46,8 @@ class ValiditySettings(BaseModel):
     clock_trusted: bool = True
     """False on units without a real-time clock, or when gpsd replays a recording (old fix times)."""
     max_future_s: float = Field(default=300.0, ge=0)
+    max_lead_s: float = Field(default=3600.0, ge=0)
+    """Without a trusted clock: fixes leaping further ahead of the unit's monotonic clock are refused."""
     max_speed_mps: float = Field(default=30.0, gt=0)
     doppler_margin_mps: float | None = Field(default=15.0, ge=0)
     max_accuracy_m: float | None = Field(default=250.0, gt=0)

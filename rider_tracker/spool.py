@@ -7,6 +7,11 @@ same file, its own table). The seal writes the outbox row first and removes the 
 second: a power cut between the two commits (a few milliseconds) sends those positions again in a
 later batch under a new envelope id, which the hub's unique (rider, fix time) makes harmless.
 Nothing is lost in any order of failure.
+
+A delivery event is recorded here before it is queued in the outbox, and stays "pending" until the
+hub answers: ``applied`` (its ack) or ``refused`` (with the hub's reason, for the rider's screen).
+One still pending whose outbox row is gone after a restart is queued again under the same id
+(``unsettled_reports``): the hub's inbox makes that harmless, and it answers again.
 """
 
 from __future__ import annotations
@@ -38,6 +43,10 @@ _SCHEMA = (
         at TEXT NOT NULL
     )""",
 )
+_REPORT_COLUMNS = {"body": "TEXT", "outcome": "TEXT", "refusal": "TEXT"}
+"""Added after the first release: a spool written by it gains them on open."""
+APPLIED = "applied"
+REFUSED = "refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +56,10 @@ class ReportedEvent:
     reason: FailureReason | None
     at: datetime
     message_id: str
+    outcome: str | None = None
+    """None while the hub has not answered; ``applied`` or ``refused``."""
+    refusal: str | None = None
+    """The hub's reason, when refused."""
 
 
 class RiderSpool:
@@ -58,6 +71,12 @@ class RiderSpool:
         self._db.execute("PRAGMA synchronous=FULL")
         for statement in _SCHEMA:
             self._db.execute(statement)
+        have = {str(row[1]) for row in self._db.execute("PRAGMA table_info(rider_reports)")}
+        for column, kind in _REPORT_COLUMNS.items():
+            if column not in have:
+                self._db.execute(f"ALTER TABLE rider_reports ADD COLUMN {column} {kind}")
+                if column == "outcome":  # reports of the first release were never answered one by one
+                    self._db.execute("UPDATE rider_reports SET outcome = ?", (APPLIED,))
 
     def close(self) -> None:
         with self._lock:
@@ -101,19 +120,52 @@ class RiderSpool:
     def record_report(self, event: DeliveryEvent, message_id: str) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT OR IGNORE INTO rider_reports (message_id, order_id, kind, reason, at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO rider_reports (message_id, order_id, kind, reason, at, body) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     message_id,
                     event.order_id,
                     event.kind.value,
                     event.reason.value if event.reason else None,
                     event.at.isoformat(),
+                    event.model_dump_json(),
                 ),
             )
 
+    def settle_reports(self, message_ids: Sequence[str]) -> tuple[list[str], int]:
+        """The hub applied these messages: reports still pending among them become ``applied``.
+
+        Returns those reports, and how many of ``message_ids`` are reports at all (the rest are positions).
+        """
+        if not message_ids:
+            return [], 0
+        marks = ",".join("?" for _ in message_ids)
+        with self._lock, self._transaction():
+            rows = self._db.execute(
+                f"SELECT message_id, outcome FROM rider_reports WHERE message_id IN ({marks})",  # noqa: S608
+                list(message_ids),
+            ).fetchall()
+            settled = [str(m) for m, outcome in rows if outcome is None]
+            self._db.executemany(
+                "UPDATE rider_reports SET outcome = ? WHERE message_id = ?", [(APPLIED, m) for m in settled]
+            )
+        return settled, len(rows)
+
+    def refuse_report(self, message_id: str, reason: str) -> ReportedEvent | None:
+        """The hub refused this report (None if it is not one)."""
+        with self._lock:
+            cursor = self._db.execute(
+                "UPDATE rider_reports SET outcome = ?, refusal = ? WHERE message_id = ?", (REFUSED, reason, message_id)
+            )
+        if not cursor.rowcount:
+            return None
+        return next((r for r in self.reports() if r.message_id == message_id), None)
+
     def reports(self) -> list[ReportedEvent]:
         with self._lock:
-            rows = self._db.execute("SELECT order_id, kind, reason, at, message_id FROM rider_reports ORDER BY id")
+            rows = self._db.execute(
+                "SELECT order_id, kind, reason, at, message_id, outcome, refusal FROM rider_reports ORDER BY id"
+            )
             return [
                 ReportedEvent(
                     order_id,
@@ -121,9 +173,19 @@ class RiderSpool:
                     FailureReason(reason) if reason else None,
                     datetime.fromisoformat(at),
                     message_id,
+                    outcome,
+                    refusal,
                 )
-                for order_id, kind, reason, at, message_id in rows.fetchall()
+                for order_id, kind, reason, at, message_id, outcome, refusal in rows.fetchall()
             ]
+
+    def unsettled_reports(self) -> list[tuple[str, DeliveryEvent]]:
+        """Reports the hub has not answered yet, with what was sent (message id, event)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT message_id, body FROM rider_reports WHERE outcome IS NULL AND body IS NOT NULL ORDER BY id"
+            ).fetchall()
+        return [(str(m), DeliveryEvent.model_validate_json(body)) for m, body in rows]
 
     def save_route(self, route: RiderRoute) -> None:
         with self._lock:

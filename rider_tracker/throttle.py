@@ -65,6 +65,8 @@ class PublishThrottle:
         if last is None:
             return PublishReason.FIRST
         elapsed = (sample.fix_at - last.fix_at).total_seconds()
+        if elapsed < 0:  # the validator re-anchored on the receiver's time: start over from here
+            return PublishReason.FIRST
         if elapsed < rules.min_interval_s:
             return None
         moved = distance_m(last.lat, last.lon, sample.lat, sample.lon)

@@ -3,6 +3,11 @@ delivery events out through the same outbox, after the positions that came befor
 
 Blocking SQLite work runs in worker threads; one lock orders seals and reports, so the outbox holds
 positions and events in the order they happened.
+
+Nothing is dropped silently: each refused fix is counted by verdict, a run of them is logged when it
+starts (and once a minute while it lasts) and when it ends, and the status says how many fixes in a
+row were dropped and why, for the rider's screen. A repeat of the last accepted fix (gpsd answering
+a poll before the next epoch) is not a drop.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 MAX_SPEED_MPS = 100.0
 """The contract's ceiling; a receiver reporting more is reporting garbage: the speed is dropped."""
+DROP_LOG_EVERY_S = 60.0
 
 
 @dataclass
@@ -48,6 +54,16 @@ class TrackerStatus:
     health: LinkHealth = LinkHealth.DOWN
     waiting_positions: int = 0
     pending_messages: int = 0
+    dropped_run: int = 0
+    """Fixes dropped in a row since the last accepted one (a repeat of the last fix is not a drop)."""
+    last_drop: Verdict | None = None
+    reanchored: int = 0
+    """Times the validator gave up an anchor dated ahead of the receiver's time."""
+
+    @property
+    def time_wrong(self) -> bool:
+        """The fixes being dropped are dated ahead of the clock that judges them."""
+        return self.dropped_run > 0 and self.last_drop is Verdict.FUTURE
 
 
 class RiderTracker:
@@ -80,6 +96,7 @@ class RiderTracker:
         self.validator = FixValidator(validity, _anchor(last))
         self.throttle = PublishThrottle(throttle, _sample(last))
         self.status = TrackerStatus(source=source.name)
+        self._drop_logged_mono: float | None = None
         if last is not None:
             logger.info("rider %s: resuming after the fix of %s", rider_id, last.fix_at.isoformat())
 
@@ -103,13 +120,18 @@ class RiderTracker:
         self.source_done.set()
 
     async def handle(self, fix: Fix) -> Verdict:
+        anchor = self.validator.anchor
         verdict = self.validator.judge(fix)
         status = self.status
         status.last_fix, status.last_verdict = fix, verdict
         if verdict is not Verdict.ACCEPTED:
             status.rejected[verdict] += 1
+            repeat = verdict is Verdict.NOT_NEWER and anchor is not None and fix.fix_at == anchor.fix_at
+            if verdict is not Verdict.NO_FIX and not repeat:
+                self._dropped(fix, verdict, anchor)
             self._notify()
             return verdict
+        self._accepted_again(fix)
         status.accepted += 1
         status.last_accepted = fix
         position = self._position(fix)
@@ -126,13 +148,60 @@ class RiderTracker:
         self._notify()
         return sealed
 
-    async def report(self, event: DeliveryEvent) -> uuid.UUID:
-        """Queue a delivery event durably, after every position journaled before it."""
+    async def report(self, event: DeliveryEvent, message_id: uuid.UUID | None = None) -> uuid.UUID:
+        """Queue a delivery event durably, after every position journaled before it.
+
+        The spool records it (pending the hub's answer) before the outbox queues it, so an answer
+        can never arrive for a report the spool does not know.
+        """
+        message_id = message_id or uuid.uuid4()
         async with self._seal_lock:
-            message_id = await asyncio.to_thread(self._report, event)
+            await asyncio.to_thread(self._report, event, message_id)
         logger.info("rider %s: %s for order %s queued as %s", self.rider_id, event.kind, event.order_id, message_id)
         self._notify()
         return message_id
+
+    def _dropped(self, fix: Fix, verdict: Verdict, anchor: Anchor | None) -> None:
+        status = self.status
+        changed = verdict is not status.last_drop
+        status.dropped_run += 1
+        status.last_drop = verdict
+        due = self._drop_logged_mono is None or fix.received_mono - self._drop_logged_mono >= DROP_LOG_EVERY_S
+        if not (changed or due or status.dropped_run == 1):
+            return
+        self._drop_logged_mono = fix.received_mono
+        logger.warning(
+            "rider %s: dropping fixes as %s (%d in a row; this one dated %s, the last accepted %s)",
+            self.rider_id,
+            verdict.value,
+            status.dropped_run,
+            fix.fix_at.isoformat() if fix.fix_at is not None else "-",
+            anchor.fix_at.isoformat() if anchor is not None else "-",
+        )
+
+    def _accepted_again(self, fix: Fix) -> None:
+        status = self.status
+        regressed = self.validator.regressed_from
+        if regressed is not None and fix.fix_at is not None:
+            status.reanchored += 1
+            self.throttle.last = None  # its last sample is the wrong time too
+            logger.warning(
+                "rider %s: the last accepted fix was dated %s, %.0f s ahead of the receiver's time; "
+                "following the receiver again from %s",
+                self.rider_id,
+                regressed.fix_at.isoformat(),
+                (regressed.fix_at - fix.fix_at).total_seconds(),
+                fix.fix_at.isoformat(),
+            )
+        if status.dropped_run:
+            logger.info(
+                "rider %s: fixes accepted again after %d dropped (last as %s)",
+                self.rider_id,
+                status.dropped_run,
+                status.last_drop.value if status.last_drop else "-",
+            )
+        status.dropped_run = 0
+        self._drop_logged_mono = None
 
     # -- blocking, in worker threads ------------------------------------------------------------
 
@@ -140,11 +209,10 @@ class RiderTracker:
         self._spool.append(position, now=self._clock())
         self._seal(force=False)
 
-    def _report(self, event: DeliveryEvent) -> uuid.UUID:
-        self._seal(force=True)
-        message_id = self._outbox.put_now(topics.RIDER_EVENT, event, rider_id=self.rider_id)
+    def _report(self, event: DeliveryEvent, message_id: uuid.UUID) -> None:
         self._spool.record_report(event, str(message_id))
-        return message_id
+        self._seal(force=True)
+        self._outbox.put_now(topics.RIDER_EVENT, event, message_id=message_id, rider_id=self.rider_id)
 
     def _seal(self, force: bool) -> int:
         rules = self._batching

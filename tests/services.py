@@ -54,6 +54,60 @@ def wait_for_port(host: str, port: int, timeout: float = 10.0) -> None:
     raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
 
 
+DEPLOY_MOSQUITTO = Path(__file__).resolve().parents[1] / "deploy" / "mosquitto"
+
+
+@dataclass(frozen=True)
+class CentralFiles:
+    """Run the shipped ``brigade-central.conf`` with the test's own ports and the files the hub wrote."""
+
+    directory: Path
+    """Where the hub writes devices.passwd, hub.passwd and brigade.acl (the shipped /etc/mosquitto/brigade)."""
+    hub_port: int
+    certfile: Path | None = None
+    keyfile: Path | None = None
+    """TLS on the device listener when both are given; plain MQTT otherwise."""
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (also its own CA), made with the openssl command."""
+    if shutil.which("openssl") is None:
+        missing("the openssl command is not installed (Debian package openssl)")
+    cert, key = directory / "server.crt", directory / "server.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    key.chmod(0o644)  # read by mosquitto after it drops root
+    return cert, key
+
+
+def _shipped_central_config(workdir: Path, port: int, files: CentralFiles) -> str:
+    def rewrite(line: str) -> str | None:
+        words = line.split()
+        key = words[0] if words and not line.startswith("#") else ""
+        if key == "listener":
+            return f"listener {port if words[1] == '8883' else files.hub_port} 127.0.0.1"
+        if key in ("certfile", "keyfile"):
+            path = files.certfile if key == "certfile" else files.keyfile
+            return None if path is None else f"{key} {path}"
+        if key in ("password_file", "acl_file"):
+            return f"{key} {files.directory / Path(words[1]).name}"
+        if key == "pid_file":
+            return f"pid_file {workdir / 'mosquitto.pid'}"
+        if key == "persistence_location":
+            return f"persistence_location {workdir}/"
+        if key == "log_dest":
+            return f"log_dest file {workdir}/mosquitto.log"
+        if key == "log_type":
+            return "log_type all" if words[1] == "error" else ""
+        return line
+
+    lines = [rewrite(line) for line in (DEPLOY_MOSQUITTO / "brigade-central.conf").read_text().splitlines()]
+    return "\n".join(line for line in lines if line is not None) + "\n"
+
+
 @dataclass
 class PrivateMosquitto:
     """A Mosquitto of the test's own on a free port, with persistence: may be stopped and restarted."""
@@ -66,7 +120,15 @@ class PrivateMosquitto:
     def config_path(self) -> Path:
         return self.workdir / "mosquitto.conf"
 
-    def write_config(self, extra: str = "") -> None:
+    @property
+    def pid_path(self) -> Path:
+        return self.workdir / "mosquitto.pid"
+
+    def write_config(self, extra: str = "", *, central: CentralFiles | None = None) -> None:
+        """Anonymous and open (the default), or the shipped central configuration over ``central``'s files."""
+        if central is not None:
+            self.config_path.write_text(_shipped_central_config(self.workdir, self.port, central) + extra)
+            return
         self.config_path.write_text(
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
@@ -98,12 +160,14 @@ class PrivateMosquitto:
 
 
 @contextlib.contextmanager
-def private_mosquitto() -> Iterator[PrivateMosquitto]:
+def private_mosquitto(central: CentralFiles | None = None) -> Iterator[PrivateMosquitto]:
     if shutil.which("mosquitto") is None:
         missing("the mosquitto binary is not installed (Debian package mosquitto)")
     with tempfile.TemporaryDirectory(prefix="brigade-mosq-") as tmp:
         Path(tmp).chmod(0o777)  # started as root, mosquitto drops to its own user before writing
         broker = PrivateMosquitto(port=free_port(), workdir=Path(tmp))
+        if central is not None:
+            broker.write_config(central=central)
         broker.start()
         try:
             yield broker

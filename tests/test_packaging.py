@@ -53,3 +53,31 @@ def test_textual_is_pinned_for_snapshot_tests() -> None:
 
 def test_the_check_sees_the_hub_stack_where_it_is() -> None:
     assert {"fastapi", "sqlmodel", "pyvrp", "starlette"} <= _closure("hub")
+
+
+def test_the_package_builds_without_deprecation_warnings(tmp_path: Path) -> None:
+    """The licence is an SPDX expression (setuptools >= 77), so building warns about nothing."""
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).parent.parent
+    source = tmp_path / "src"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True).stdout
+    for name in tracked.decode().split("\0"):
+        if name and (root / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            (source / name).write_bytes((root / name).read_bytes())
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(tmp_path / "dist"), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+    output = build.stdout + build.stderr
+    assert "deprecated" not in output.lower(), output[-3000:]
+    [wheel] = (tmp_path / "dist").glob("brigade-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(archive.read(n).decode() for n in archive.namelist() if n.endswith("METADATA"))
+    assert "License-Expression: Apache-2.0" in metadata

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 from contracts.kitchen import KitchenTicket, TicketLine
 from edge_agent.changes import JobKind, TicketChanges
+from edge_agent.errors import TicketUnprintable
 from edge_agent.printing.escpos_loader import escpos_printers
 from edge_agent.printing.masking import mask_display
+from edge_agent.printing.printable_text import printable, printable_line, without_control_bytes
 from edge_agent.printing.profile import CODE_PAGE_NUMBERS, PrinterProfile
 from edge_agent.printing.text_layout import wrap
 
@@ -53,14 +55,15 @@ class _Writer:
         self.p._raw(data)
 
     def encode(self, text: str) -> bytes:
+        """The last step before text reaches the printer: no data byte can be a command."""
         codec = "gb18030" if self.profile.chinese else self.profile.codepage
-        return text.encode(codec, errors="replace")
+        return without_control_bytes(printable_line(text).encode(codec, errors="replace"))
 
     def line(self, text: str, *, big: bool = False, tall: bool = False, **style: Any) -> None:
         """One or more wrapped lines in a style, then back to normal text."""
         double_w = big
         self.p.set(double_width=double_w, double_height=big or tall, normal_textsize=not (big or tall), **style)
-        for part in wrap(text, self.width // 2 if double_w else self.width):
+        for part in wrap(printable(text), self.width // 2 if double_w else self.width):
             self.raw(self.encode(part) + b"\n")
         self.p.set(normal_textsize=True, bold=False, invert=False, underline=0, align="left")
 
@@ -69,6 +72,14 @@ class _Writer:
 
 
 def render_ticket(request: PrintRequest, profile: PrinterProfile, tz: ZoneInfo) -> bytes:
+    """The job's bytes; TicketUnprintable when this ticket cannot be rendered at all."""
+    try:
+        return _render(request, profile, tz)
+    except Exception as exc:  # whatever the data does to the renderer, it must not stop the agent
+        raise TicketUnprintable(f"ticket cannot be rendered: {type(exc).__name__}: {exc}") from exc
+
+
+def _render(request: PrintRequest, profile: PrinterProfile, tz: ZoneInfo) -> bytes:
     ticket = request.ticket
     w = _Writer(profile)
     w.p.hw("INIT")
@@ -149,10 +160,10 @@ def _change_lines(w: _Writer, changes: TicketChanges) -> None:
 def _qr(w: _Writer, data: str, profile: PrinterProfile) -> None:
     w.p.set(align="center")
     if profile.native_qr:
-        w.p.qr(data, native=True, size=QR_SIZE_NATIVE)
+        w.p.qr(printable_line(data), native=True, size=QR_SIZE_NATIVE)
         w.raw(b"\n")
     else:
-        w.p.qr(data, native=False, size=QR_SIZE_IMAGE, center=False)
+        w.p.qr(printable_line(data), native=False, size=QR_SIZE_IMAGE, center=False)
     w.p.set(align="left")
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from firmware_sim.printer.escpos_stream import Command, EscposStreamParser, StatusRequest, Text, Token
 from firmware_sim.printer.job_decoder import JobDecoder, PrintedLine
@@ -44,7 +45,7 @@ class PrintJob:
     raw: bytes
     started_at: float
     printed_at: float | None
-    """Wall-clock time (``time.time()``) the first cut was reached: the ticket is in the kitchen."""
+    """When (by the printer's clock) the first cut was reached: the ticket is in the kitchen."""
     interrupted: bool
     """The connection dropped, or the paper ran out, before the end of the job."""
     cuts: int = 0
@@ -68,7 +69,7 @@ class _Session:
     parser: EscposStreamParser = field(default_factory=EscposStreamParser)
     decoder: JobDecoder | None = None
     raw: bytearray = field(default_factory=bytearray)
-    started_at: float = field(default_factory=time.time)
+    started_at: float = 0.0
     printed_at: float | None = None
     printed_tokens: int = 0
     printed_bytes: int = 0
@@ -84,8 +85,13 @@ class SimulatedPrinter:
         chinese_by_default: bool = False,
         output_path: Path | None = None,
         split_jobs_at_cut: bool = False,
+        timezone: str = "Asia/Shanghai",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.name = name
+        self.timezone = ZoneInfo(timezone)
+        """The store's: the job stamps in the output file read like the times on the tickets."""
+        self._clock = clock
         self.chinese_by_default = chinese_by_default
         self.output_path = output_path
         self.split_jobs_at_cut = split_jobs_at_cut
@@ -139,7 +145,7 @@ class SimulatedPrinter:
     # -- sessions (called by a transport, on the event loop) -----------------------------------
 
     def open_session(self) -> _Session:
-        return _Session(self)
+        return _Session(self, started_at=self._clock())
 
     def feed(self, session: _Session, data: bytes) -> tuple[bytes, bool]:
         """Process bytes; returns (status replies to send back, True if the connection must drop now)."""
@@ -174,7 +180,7 @@ class SimulatedPrinter:
             session.printed_bytes += len(token.data) if isinstance(token, Text) else 2 + len(token.args)
             is_cut = isinstance(token, Command) and token.name in ("GSV", "ESCi", "ESCm")
             if is_cut and session.printed_at is None:
-                session.printed_at = time.time()
+                session.printed_at = self._clock()
             if self._should_drop(session) and not is_cut:
                 self.drop_jobs -= 1
                 session.dropped = True
@@ -193,7 +199,7 @@ class SimulatedPrinter:
         raw = bytes(session.raw)
         session.decoder, session.lost_tokens, session.raw = None, 0, bytearray()
         printed_at, session.printed_at = session.printed_at, None
-        started_at, session.started_at = session.started_at, time.time()
+        started_at, session.started_at = session.started_at, self._clock()
         session.printed_tokens = session.printed_bytes = 0
         if decoder is None:
             if lost:
@@ -244,12 +250,14 @@ class SimulatedPrinter:
                 changed.clear()
                 await changed.wait()
 
-        await asyncio.wait_for(_wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await _wait()
 
     def _write_out(self, job: PrintJob) -> None:
         if self.output_path is None:
             return
-        stamp = datetime.fromtimestamp(job.printed_at or job.started_at, tz=UTC).astimezone().strftime("%H:%M:%S")
+        at = datetime.fromtimestamp(job.printed_at or job.started_at, tz=UTC).astimezone(self.timezone)
+        stamp = at.strftime("%H:%M:%S")
         state = "complete" if job.complete else "INTERRUPTED"
         with contextlib.suppress(OSError), self.output_path.open("a", encoding="utf-8") as out:
             out.write(f"===== {self.name} job {job.number} at {stamp} ({state}) =====\n{job.text}\n\n")

@@ -51,7 +51,8 @@ class TcpPrinter:
 
     async def wait_listening(self, timeout: float = 5.0) -> None:
         """After switching back on: wait until connections are accepted again."""
-        await asyncio.wait_for(self._listening.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await self._listening.wait()
 
     async def _close_listener(self) -> None:
         server, self._server = self._server, None

@@ -16,8 +16,8 @@ class AuditEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    actor: str = Field(max_length=120)
-    action: str = Field(max_length=64)
+    actor: str = Field(max_length=120, index=True)
+    action: str = Field(max_length=64, index=True)
     target_type: str = Field(max_length=32)
-    target_id: str = Field(max_length=120)
+    target_id: str = Field(max_length=120, index=True)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -11,8 +11,8 @@ import time
 
 from sqlmodel import Session
 
-from hub.auth.principal import Principal
 from hub.auth.service import api_key_principal
+from hub.kernel.principal import Principal
 
 
 class ApiKeyCache:

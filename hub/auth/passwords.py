@@ -1,4 +1,4 @@
-"""Password hashing with argon2; device secrets use the same."""
+"""Password hashing with argon2; device secrets use the same. Requests hash through ``hub.auth.hashing``."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-
-MIN_PASSWORD_LENGTH = 10
 
 
 def hash_password(password: str) -> str:

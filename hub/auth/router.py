@@ -3,51 +3,57 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import col, select
 
 from hub.auth import service
+from hub.auth.login import check_password
 from hub.auth.schemas import (
     ApiKeyCreated,
     ApiKeyIn,
     ApiKeyOut,
-    DeviceCreated,
-    DeviceIn,
-    DeviceOut,
-    DeviceTokenIn,
     MeOut,
     TokenOut,
     UserIn,
     UserOut,
 )
-from hub.auth.tables import ApiKey, Device, User
+from hub.auth.tables import ApiKey, User
 from hub.auth.tokens import issue_token
-from hub.deps import AdminDep, ContextDep, OperatorDep, PrincipalDep, SessionDep
+from hub.context import HubContext
+from hub.deps import AdminDep, ContextDep, PrincipalDep, SessionDep
 from hub.problems import problem_responses
 
 router = APIRouter(tags=["auth"], responses=problem_responses(401, 403, 422))
 
 
-@router.post("/auth/token", response_model=TokenOut, responses=problem_responses(401))
-def login(ctx: ContextDep, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
-    """OAuth2 password flow for staff."""
-    user = service.authenticate_user(session, form.username, form.password)
-    ttl = timedelta(minutes=ctx.settings.token_ttl_minutes)
-    return TokenOut(
-        access_token=issue_token(ctx.secret, subject=user.id, kind="user", ttl=ttl), expires_in=int(ttl.total_seconds())
-    )
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+"""Said outright on responses that carry a token (``hub.security_headers`` adds it to the rest)."""
 
 
-@router.post("/auth/device-token", response_model=TokenOut)
-def device_login(ctx: ContextDep, session: SessionDep, body: DeviceTokenIn) -> TokenOut:
-    """Devices (edge agents, KDS, rider trackers) exchange their credential for a token."""
-    device = service.authenticate_device(session, body.device_id, body.secret)
+def client_address(request: Request) -> str:
+    """The caller's address (uvicorn puts a trusted proxy's X-Forwarded-For here)."""
+    return request.client.host if request.client else "unknown"
+
+
+def user_token(ctx: HubContext, user_id: str, generation: int) -> TokenOut:
     ttl = timedelta(minutes=ctx.settings.token_ttl_minutes)
-    return TokenOut(
-        access_token=issue_token(ctx.secret, subject=device.id, kind="device", ttl=ttl),
-        expires_in=int(ttl.total_seconds()),
-    )
+    token = issue_token(ctx.secret, subject=user_id, kind="user", ttl=ttl, generation=generation)
+    return TokenOut(access_token=token, expires_in=int(ttl.total_seconds()))
+
+
+@router.post("/auth/token", response_model=TokenOut, responses=problem_responses(401, 429, 503))
+async def login(
+    ctx: ContextDep, request: Request, response: Response, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> TokenOut:
+    """OAuth2 password flow for staff.
+
+    Wrong passwords are counted per username and per client address in the database (shared by
+    every hub process); past a few, each attempt waits longer (429 with ``Retry-After``).
+    """
+    user = await check_password(ctx, form.username, form.password, client_address(request))
+    response.headers.update(NO_STORE)
+    return user_token(ctx, user.id, user.token_generation)
 
 
 @router.get("/auth/me", response_model=MeOut)
@@ -95,26 +101,3 @@ def revoke_api_key(ctx: ContextDep, session: SessionDep, admin: AdminDep, key_id
     service.revoke_api_key(session, key_id, actor=admin.label)
     session.commit()
     ctx.api_keys.forget(key_id)
-
-
-@router.post(
-    "/devices", response_model=DeviceCreated, status_code=status.HTTP_201_CREATED, responses=problem_responses(409)
-)
-def create_device(session: SessionDep, operator: OperatorDep, body: DeviceIn) -> DeviceCreated:
-    device, secret = service.create_device(
-        session,
-        device_id=body.device_id,
-        kind=body.kind,
-        store_id=body.store_id,
-        rider_id=body.rider_id,
-        actor=operator.label,
-    )
-    session.commit()
-    return DeviceCreated(**DeviceOut.model_validate(device, from_attributes=True).model_dump(), secret=secret)
-
-
-@router.get("/devices", response_model=list[DeviceOut])
-def list_devices(session: SessionDep, operator: OperatorDep) -> list[Device]:
-    query = select(Device).order_by(Device.id)
-    devices = session.exec(query).all()
-    return [d for d in devices if operator.sees_store(d.store_id) or operator.store_ids is None]

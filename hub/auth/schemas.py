@@ -4,7 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from hub.auth.roles import Role
+from hub.api_types import RequestModel
+from hub.kernel.roles import Role
 
 Slug = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
@@ -15,11 +16,6 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
-class DeviceTokenIn(BaseModel):
-    device_id: str = Field(min_length=1, max_length=64)
-    secret: str = Field(min_length=1, max_length=200)
-
-
 class MeOut(BaseModel):
     kind: str
     id: str
@@ -28,7 +24,7 @@ class MeOut(BaseModel):
     store_ids: list[str] | None
 
 
-class UserIn(BaseModel):
+class UserIn(RequestModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=10, max_length=200)
     role: Role
@@ -45,7 +41,7 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
-class ApiKeyIn(BaseModel):
+class ApiKeyIn(RequestModel):
     name: str = Field(min_length=1, max_length=120)
     channel: str = Slug
     store_ids: list[str] | None = Field(default=None, max_length=500)
@@ -66,22 +62,10 @@ class ApiKeyCreated(ApiKeyOut):
     """Shown once; only its hash is kept."""
 
 
-class DeviceIn(BaseModel):
-    device_id: str = Slug
-    kind: str = Field(pattern=r"^(edge_agent|kds|rider_tracker)$")
-    store_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-    rider_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+class PasswordChangeIn(RequestModel):
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=10, max_length=200)
 
 
-class DeviceOut(BaseModel):
-    id: str
-    kind: str
-    store_id: str | None
-    rider_id: str | None
-    active: bool
-    created_at: datetime
-
-
-class DeviceCreated(DeviceOut):
-    secret: str
-    """Shown once."""
+class PasswordSetIn(RequestModel):
+    new_password: str = Field(min_length=10, max_length=200)

@@ -1,4 +1,4 @@
-"""Users, API keys and device credentials."""
+"""Users and API keys (devices and their credentials: ``hub.devices``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import secrets
 from sqlmodel import Session, select
 
 from hub.audit.service import record_audit
-from hub.auth.passwords import DUMMY_HASH, MIN_PASSWORD_LENGTH, hash_password, verify_password
-from hub.auth.principal import Principal
-from hub.auth.roles import STAFF_ROLES, Role
-from hub.auth.tables import ApiKey, Device, User, UserStore
+from hub.auth.errors import WeakPassword
+from hub.auth.password_policy import password_problem
+from hub.auth.passwords import hash_password
+from hub.auth.tables import ApiKey, User, UserStore
 from hub.errors import Conflict, InvalidInput, NotFound, Unauthorized
-from hub.stores.tables import Store
+from hub.kernel.principal import Principal
+from hub.kernel.roles import STAFF_ROLES, Role
+from hub.stores.api import store_exists
 
 API_KEY_PREFIX = "brg_"
 
@@ -30,14 +32,15 @@ def create_user(
 ) -> User:
     if role not in STAFF_ROLES:
         raise InvalidInput(f"{role} is not a staff role")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    problem = password_problem(password, username)
+    if problem is not None:
+        raise WeakPassword(problem)
     if session.exec(select(User).where(User.username == username)).first() is not None:
         raise Conflict(f"user {username!r} already exists")
     if role is Role.STORE_MANAGER and not store_ids:
         raise InvalidInput("a store manager needs at least one store")
     for store_id in store_ids or []:
-        if session.get(Store, store_id) is None:
+        if not store_exists(session, store_id):
             raise InvalidInput(f"unknown store {store_id!r}")
     user = User(username=username, full_name=full_name, password_hash=hash_password(password), role=role.value)
     session.add(user)
@@ -55,20 +58,13 @@ def create_user(
     return user
 
 
-def authenticate_user(session: Session, username: str, password: str) -> User:
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None:
-        verify_password(DUMMY_HASH, password)
-        raise Unauthorized("wrong username or password")
-    if not verify_password(user.password_hash, password) or not user.active:
-        raise Unauthorized("wrong username or password")
-    return user
-
-
-def user_principal(session: Session, user_id: str) -> Principal:
+def user_principal(session: Session, user_id: str, *, generation: int | None = None) -> Principal:
+    """The user behind a token; ``generation`` is the token's (None: not from a token)."""
     user = session.get(User, user_id)
     if user is None or not user.active:
         raise Unauthorized("this account no longer exists or is disabled")
+    if generation is not None and generation != user.token_generation:
+        raise Unauthorized("this access token was issued before a password change; sign in again")
     role = Role(user.role)
     stores: frozenset[str] | None = None
     if role is Role.STORE_MANAGER:
@@ -85,7 +81,7 @@ def create_api_key(
 ) -> tuple[ApiKey, str]:
     """The record and the key itself, which is never shown again."""
     for store_id in store_ids or []:
-        if session.get(Store, store_id) is None:
+        if not store_exists(session, store_id):
             raise InvalidInput(f"unknown store {store_id!r}")
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(name=name, channel=channel, prefix=key[:10], key_hash=_key_hash(key), store_ids=store_ids)
@@ -119,52 +115,3 @@ def revoke_api_key(session: Session, key_id: str, *, actor: str) -> None:
     record.active = False
     session.add(record)
     record_audit(session, actor=actor, action="api_key.revoke", target_type="api_key", target_id=key_id)
-
-
-DEVICE_KINDS = frozenset({"edge_agent", "kds", "rider_tracker"})
-
-
-def create_device(
-    session: Session, *, device_id: str, kind: str, store_id: str | None, rider_id: str | None, actor: str
-) -> tuple[Device, str]:
-    if kind not in DEVICE_KINDS:
-        raise InvalidInput(f"unknown device kind {kind!r}; one of {sorted(DEVICE_KINDS)}")
-    if kind in ("edge_agent", "kds") and not store_id:
-        raise InvalidInput(f"a {kind} belongs to a store")
-    if kind == "rider_tracker" and not rider_id:
-        raise InvalidInput("a rider tracker belongs to a rider")
-    if store_id is not None and session.get(Store, store_id) is None:
-        raise InvalidInput(f"unknown store {store_id!r}")
-    if session.get(Device, device_id) is not None:
-        raise Conflict(f"device {device_id!r} already exists")
-    secret = secrets.token_urlsafe(24)
-    device = Device(id=device_id, kind=kind, store_id=store_id, rider_id=rider_id, secret_hash=hash_password(secret))
-    session.add(device)
-    session.flush()
-    record_audit(
-        session,
-        actor=actor,
-        action="device.create",
-        target_type="device",
-        target_id=device_id,
-        detail={"kind": kind, "store_id": store_id, "rider_id": rider_id},
-    )
-    return device, secret
-
-
-def authenticate_device(session: Session, device_id: str, secret: str) -> Device:
-    device = session.get(Device, device_id)
-    if device is None:
-        verify_password(DUMMY_HASH, secret)
-        raise Unauthorized("wrong device id or secret")
-    if not device.active or not verify_password(device.secret_hash, secret):
-        raise Unauthorized("wrong device id or secret")
-    return device
-
-
-def device_principal(session: Session, device_id: str) -> Principal:
-    device = session.get(Device, device_id)
-    if device is None or not device.active:
-        raise Unauthorized("this device is unknown or disabled")
-    stores = frozenset({device.store_id}) if device.store_id else frozenset()
-    return Principal(kind="device", id=device.id, name=device.id, role=Role.DEVICE, store_ids=stores)

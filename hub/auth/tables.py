@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -19,6 +18,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=32)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    token_generation: int = 0
+    """Tokens carry the generation they were issued in; a password change moves it on, ending the others."""
 
 
 class UserStore(SQLModel, table=True):
@@ -45,16 +46,19 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Device(SQLModel, table=True):
-    """A registered device (edge agent, KDS terminal, rider tracker) and its credential."""
+class LoginFailures(SQLModel, table=True):
+    """Recent wrong passwords per username and per client address, shared by every hub process.
 
-    __tablename__ = "devices"
+    ``version`` makes each change a compare-and-set, so two processes charging the same key at once
+    both count.
+    """
 
-    id: str = Field(primary_key=True, max_length=64)
-    kind: str = Field(max_length=32)
-    store_id: str | None = Field(default=None, foreign_key="stores.id", max_length=64)
-    rider_id: str | None = Field(default=None, max_length=64)
-    secret_hash: str = Field(max_length=255)
-    active: bool = True
-    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    __tablename__ = "login_failures"
+
+    scope: str = Field(primary_key=True, max_length=16)
+    """user or address."""
+    key: str = Field(primary_key=True, max_length=128)
+    count: int = 0
+    last_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = 0

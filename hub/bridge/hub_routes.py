@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from contracts import topics
+from hub.bridge.delivery_routes import delivery_routes
 from hub.bridge.routes import Route
-from hub.delivery.bridge_routes import delivery_routes
-from hub.devices.service import apply_device_state, apply_presence
-from hub.kitchen.service import apply_print_result, apply_ticket_received, apply_ticket_status
-from hub.orders.service import Messaging
-from hub.orders.store_orders import store_order_applier
+from hub.devices.api import apply_device_state, apply_presence
+from hub.kernel.messaging import Messaging
+from hub.kitchen.api import apply_print_result, apply_ticket_received, apply_ticket_status
+from hub.orders.api import store_order_applier
 from hub.settings import HubSettings
 
 
-def hub_routes(settings: HubSettings) -> list[Route]:
-    messaging = Messaging(root=settings.mqtt.topic_root, source=settings.source_id, phone_region=settings.phone_region)
+def hub_routes(settings: HubSettings, messaging: Messaging) -> list[Route]:
+    """``messaging`` carries the hub's event wiring (a store order's kitchen tickets follow from it)."""
     return [
         Route(topics.STORE_ORDER, store_order_applier(messaging)),
         Route(topics.TICKET_RECEIVED, apply_ticket_received),

@@ -20,7 +20,9 @@ from typing import Any
 from contracts import topics
 from contracts.envelope import Envelope, decode
 from contracts.errors import ContractError
-from contracts.messaging import Ack
+from contracts.messaging import Ack, Refusal
+from hub.bridge.device_registry import DeviceRegistry, RegistryUnavailable, source_problem
+from hub.bridge.failures import AttemptCounter, describe, is_transient
 from hub.bridge.routes import Route
 from hub.db import Database
 from hub.errors import DomainError
@@ -33,6 +35,15 @@ logger = logging.getLogger(__name__)
 _Item = tuple[Route, MqttMessage, Envelope[Any], dict[str, str]]
 MAX_ACK_IDS = 5000
 """An Ack names at most this many message ids (the contract's limit)."""
+APPLY_FAILED = "bridge.apply_failed"
+UNKNOWN_SOURCE = "bridge.unknown_source"
+
+
+class _Later:
+    """The database is unavailable: neither applied nor refused; the sender resends."""
+
+
+LATER = _Later()
 
 
 class MqttBridge:
@@ -48,6 +59,8 @@ class MqttBridge:
         consumer: str = "hub",
         workers: int = 4,
         max_group: int = 64,
+        max_attempts: int = 3,
+        registry: DeviceRegistry | None = None,
     ) -> None:
         self._db = db
         self._link = link
@@ -57,6 +70,9 @@ class MqttBridge:
         self._source = source
         self._consumer = consumer
         self._max_group = max_group
+        self._max_attempts = max_attempts
+        self._attempts = AttemptCounter()
+        self.registry = registry or DeviceRegistry(db)
         self._queues: list[asyncio.Queue[_Item]] = [asyncio.Queue(maxsize=1000) for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -99,6 +115,8 @@ class MqttBridge:
             carry = None
             route, message, envelope, params = item
             try:
+                if not await self._admit(item):
+                    continue
                 if route.apply_many is None:
                     await self.handle(route, message, envelope, params)
                     continue
@@ -108,41 +126,68 @@ class MqttBridge:
                     if following[0] is not route:
                         carry = following  # keeps each sender's order: handled right after this group
                         break
-                    group.append(following)
+                    if await self._admit(following):
+                        group.append(following)
                 await self.handle_group(route, group)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception(
-                    "bridge failed on %s message %s from %s; the sender will retry",
+            except Exception as exc:
+                logger.error(  # no traceback: its text may quote personal data
+                    "bridge failed on %s message %s from %s: %s; the sender will retry",
                     envelope.type,
                     envelope.id,
                     envelope.source,
+                    describe(exc),
                 )
+
+    async def _admit(self, item: _Item) -> bool:
+        """Whether the envelope's source may speak on this topic; a forged or unknown one is dead-lettered,
+        and nothing is sent to the source it claims."""
+        _, message, envelope, params = item
+        try:
+            device = None if "client_id" in params else await self.registry.lookup(envelope.source)
+        except RegistryUnavailable:
+            logger.warning("device registry unavailable: message %s waits for its resend", envelope.id)
+            return False
+        problem = source_problem(envelope.source, params, device)
+        if problem is None:
+            return True
+        logger.warning("%s message %s dead-lettered: %s", envelope.type, envelope.id, problem)
+        self._metrics.mqtt_dead_letters.labels(reason=UNKNOWN_SOURCE).inc()
+        await self._dead_letter(message, f"{UNKNOWN_SOURCE}: {problem}", source=envelope.source)
+        return False
 
     async def handle_group(self, route: Route, group: list[_Item]) -> None:
         try:
             applied, refused = await asyncio.to_thread(self._apply_group, route, group)
-        except Exception:
-            logger.exception(
-                "a group of %d %s messages failed; applying them one by one", len(group), route.template.pattern
+        except Exception as failure:
+            logger.warning(
+                "a group of %d %s messages failed (%s); applying them one by one",
+                len(group),
+                route.template.pattern,
+                describe(failure),
             )
             for item in group:
                 try:
                     await self.handle(*item)
-                except Exception:
-                    logger.exception(
-                        "bridge failed on message %s from %s; the sender will retry", item[2].id, item[2].source
+                except Exception as one:
+                    logger.error(  # no traceback: its text may quote personal data
+                        "bridge failed on message %s from %s: %s; the sender will retry",
+                        item[2].id,
+                        item[2].source,
+                        describe(one),
                     )
             return
-        for index, exc in refused.items():
+        refusals: dict[Any, Refusal] = {}
+        for index, error in refused.items():
             _, message, envelope, _ = group[index]
-            self._metrics.mqtt_dead_letters.labels(reason=exc.code).inc()
-            await self._dead_letter(message, f"{exc.code}: {exc.detail}", source=envelope.source)
+            self._metrics.mqtt_dead_letters.labels(reason=error.code).inc()
+            await self._dead_letter(message, f"{error.code}: {error.detail}", source=envelope.source)
+            refusals[envelope.id] = Refusal(message_id=envelope.id, code=error.code[:200], reason=error.detail[:2000])
         if applied:
             self._metrics.mqtt_consumed.labels(type=group[0][2].type).inc(applied)
         if route.ack:
-            await self._ack_many([item[2] for item in group])
+            await self._ack_many([item[2] for item in group], refusals)
 
     def _apply_group(self, route: Route, group: list[_Item]) -> tuple[int, dict[int, DomainError]]:
         assert route.apply_many is not None
@@ -162,29 +207,100 @@ class MqttBridge:
             session.commit()
         return len(fresh) - len(refused), {fresh[k]: exc for k, exc in refused.items()}
 
-    async def _ack_many(self, envelopes: list[Envelope[Any]]) -> None:
+    async def _ack_many(self, envelopes: list[Envelope[Any]], refusals: dict[Any, Refusal] | None = None) -> None:
+        refusals = refusals or {}
         by_source: dict[str, list[Any]] = {}
         for envelope in envelopes:
             by_source.setdefault(envelope.source, []).append(envelope.id)
         now = datetime.now(UTC)
         bodies = [
-            Ack(device_id=source, message_ids=tuple(ids[i : i + MAX_ACK_IDS]), at=now)
+            Ack(
+                device_id=source,
+                message_ids=tuple(chunk),
+                at=now,
+                refused=tuple(refusals[m] for m in chunk if m in refusals),
+            )
             for source, ids in by_source.items()
-            for i in range(0, len(ids), MAX_ACK_IDS)
+            for chunk in (ids[i : i + MAX_ACK_IDS] for i in range(0, len(ids), MAX_ACK_IDS))
         ]
         await asyncio.gather(*(self._publish_ack(body) for body in bodies))
 
     async def handle(self, route: Route, message: MqttMessage, envelope: Envelope[Any], params: dict[str, str]) -> None:
-        try:
-            applied = await asyncio.to_thread(self._apply, route, envelope, params)
-        except DomainError as exc:
-            self._metrics.mqtt_dead_letters.labels(reason=exc.code).inc()
-            await self._dead_letter(message, f"{exc.code}: {exc.detail}", source=envelope.source)
-            applied = False
-        if applied:
+        outcome = await self._apply_bounded(route, envelope, params)
+        if isinstance(outcome, _Later):
+            return
+        refusal = outcome if isinstance(outcome, Refusal) else None
+        if refusal is not None:
+            self._metrics.mqtt_dead_letters.labels(reason=refusal.code).inc()
+            await self._dead_letter(message, f"{refusal.code}: {refusal.reason}", source=envelope.source)
+        elif outcome:
             self._metrics.mqtt_consumed.labels(type=envelope.type).inc()
         if route.ack:
-            await self._ack(envelope)
+            await self._ack(envelope, refusal)
+
+    async def _apply_bounded(
+        self, route: Route, envelope: Envelope[Any], params: dict[str, str]
+    ) -> bool | Refusal | _Later:
+        """Applied (True), a duplicate (False), refused, or later (the database is away).
+
+        A failure that is not the database being away is tried again at once, up to
+        ``max_attempts`` in all; one that is (connection lost, pool exhausted) waits for the
+        sender's resend and counts only while the database answers. Either way a message that
+        keeps failing is refused in the end, so the sender's outbox moves on.
+        """
+        message_id = str(envelope.id)
+        while True:
+            try:
+                applied = await asyncio.to_thread(self._apply, route, envelope, params)
+            except DomainError as exc:
+                self._attempts.forget(message_id)
+                return Refusal(message_id=envelope.id, code=exc.code[:200], reason=exc.detail[:2000])
+            except Exception as exc:
+                what = describe(exc)
+                transient = is_transient(exc)
+                if transient and not await self._database_answers():
+                    logger.warning(
+                        "database unavailable applying %s message %s from %s (%s); the sender will retry",
+                        envelope.type,
+                        envelope.id,
+                        envelope.source,
+                        what,
+                    )
+                    return LATER
+                attempts = self._attempts.add(message_id)
+                if attempts >= self._max_attempts:
+                    self._attempts.forget(message_id)
+                    logger.error(
+                        "%s message %s from %s failed %d times (%s): dead-lettered and refused",
+                        envelope.type,
+                        envelope.id,
+                        envelope.source,
+                        attempts,
+                        what,
+                    )
+                    reason = f"the hub could not apply this message after {attempts} attempts ({what})"
+                    return Refusal(message_id=envelope.id, code=APPLY_FAILED, reason=reason[:2000])
+                logger.warning(
+                    "%s message %s from %s failed (attempt %d of %d): %s",
+                    envelope.type,
+                    envelope.id,
+                    envelope.source,
+                    attempts,
+                    self._max_attempts,
+                    what,
+                )
+                if transient:
+                    return LATER
+            else:
+                self._attempts.forget(message_id)
+                return applied
+
+    async def _database_answers(self) -> bool:
+        try:
+            await asyncio.to_thread(self._db.ping)
+        except Exception:
+            return False
+        return True
 
     def _apply(self, route: Route, envelope: Envelope[Any], params: dict[str, str]) -> bool:
         with self._db.session() as session:
@@ -195,8 +311,16 @@ class MqttBridge:
             session.commit()
             return True
 
-    async def _ack(self, envelope: Envelope[Any]) -> None:
-        await self._publish_ack(Ack(device_id=envelope.source, message_ids=(envelope.id,), at=datetime.now(UTC)))
+    async def _ack(self, envelope: Envelope[Any], refusal: Refusal | None = None) -> None:
+        """Tell the sender it may forget the message; a refusal goes with its reason, for its user."""
+        await self._publish_ack(
+            Ack(
+                device_id=envelope.source,
+                message_ids=(envelope.id,),
+                at=datetime.now(UTC),
+                refused=(refusal,) if refusal is not None else (),
+            )
+        )
 
     async def _publish_ack(self, body: Ack) -> None:
         try:

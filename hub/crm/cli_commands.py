@@ -1,4 +1,4 @@
-"""``brigade-hub import ...``, ``brigade-hub crm ...`` and ``brigade-hub rules ...``."""
+"""``brigade-hub import ...`` and ``brigade-hub crm ...`` (``crm feed``, ``rules``: ``hub.marketing.cli_commands``)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,24 @@ import csv
 import json
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from hub.crm.as_of import AsOf, BadAsOf
 from hub.crm.importing.importer import ImportOptions, ImportReport, Kind, run_import
 from hub.crm.importing.readers import parse_delimiter
 from hub.db import Database
 from hub.db_types import utcnow
 from hub.errors import DomainError
+from hub.kernel.business_days import zone
 from hub.settings import HubSettings
 
 import_app = typer.Typer(help="Import customers and historical orders from Excel (xlsx) or CSV.", no_args_is_help=True)
 crm_app = typer.Typer(help="CRM maintenance: recompute scores, drain the order feed.", no_args_is_help=True)
-rules_app = typer.Typer(help="Automation rules.", no_args_is_help=True)
 console = Console(stderr=True)
 
 MapOption = Annotated[
@@ -43,7 +45,7 @@ def _mapping(items: list[str] | None) -> dict[str, str]:
 def _print(report: ImportReport, errors_csv: Path | None) -> None:
     verb = "would be " if report.dry_run else ""
     table = Table(title=f"{report.kind} import" + (" (dry run: nothing written)" if report.dry_run else ""))
-    for col in ("rows", f"{verb}created", f"{verb}updated", "unchanged", "bad rows", "seconds"):
+    for col in ("rows", f"{verb}created", f"{verb}updated", "unchanged", "bad rows", "customers scored", "seconds"):
         table.add_column(col, justify="right")
     table.add_row(
         str(report.rows),
@@ -51,6 +53,7 @@ def _print(report: ImportReport, errors_csv: Path | None) -> None:
         str(report.updated),
         str(report.unchanged),
         str(report.bad_rows),
+        str(report.customers_refreshed),
         f"{report.seconds:.1f}",
     )
     console.print(table)
@@ -108,6 +111,9 @@ def import_customers(
     path: Path,
     map_: MapOption = None,
     source: Annotated[str, typer.Option(help="names this system's customer ids")] = "import",
+    store: Annotated[
+        str | None, typer.Option(help="home store (and so time zone) of customers without a store column")
+    ] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first)")] = None,
     delimiter: Annotated[str | None, typer.Option(help="',', ';', 'tab' or 'ws' (whitespace)")] = None,
     encoding: Annotated[str | None, typer.Option(help="default: UTF-8, else GB18030")] = None,
@@ -118,10 +124,11 @@ def import_customers(
     errors_csv: Annotated[Path | None, typer.Option(help="write every bad row here")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
 ) -> None:
-    """Customers: phone (any format), name, member id, email, birthday, address, tags, consents."""
+    """Customers: phone (any format), name, member id, email, birthday, address, tags, consents, home store."""
     options = ImportOptions(
         kind="customers",
         source=source,
+        store_id=store,
         mapping=_mapping(map_),
         sheet=sheet,
         delimiter=parse_delimiter(delimiter),
@@ -152,7 +159,10 @@ def import_orders(
     errors_csv: Annotated[Path | None, typer.Option()] = None,
     quiet: Annotated[bool, typer.Option("--quiet")] = False,
 ) -> None:
-    """Historical orders (no kitchen tickets, no points): date, amount, customer, store, status."""
+    """Historical orders (no kitchen tickets, no points): date, amount, customer, store, status.
+
+    Customers without a home store take the store of their orders (and its time zone).
+    """
     options = ImportOptions(
         kind="orders",
         source=source,
@@ -169,54 +179,41 @@ def import_orders(
     _run("orders", path, options, errors_csv, quiet)
 
 
+def _zone(name: str | None, default: str) -> str:
+    chosen = name or default
+    try:
+        zone(chosen)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise typer.BadParameter(f"unknown time zone {chosen!r}") from exc
+    return chosen
+
+
 @crm_app.command("recompute")
-def recompute(full: Annotated[bool, typer.Option(help="rebuild every figure from the orders")] = False) -> None:
-    """RFM, segments, lifecycle, tiers and rule tags for every customer, now."""
-    from hub.crm.recompute import recompute_all
+def recompute(
+    full: Annotated[bool, typer.Option(help="rebuild every figure from the orders")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="score history as it was: a day (YYYY-MM-DD, its end; orders count to the end of that day in "
+            "their store's zone) or a moment (ISO 8601). The next recompute without it rebuilds the present.",
+        ),
+    ] = None,
+    timezone: Annotated[str | None, typer.Option(help="the zone --as-of is read in (default: the hub's)")] = None,
+) -> None:
+    """RFM, segments, lifecycle, tiers and rule tags for every customer, now (or as of a past day)."""
+    from hub.crm.recompute import recompute_all, segment_counts
 
     settings = HubSettings()
+    tz = _zone(timezone, settings.default_timezone)
+    try:
+        when = AsOf.parse(as_of, tz) if as_of is not None else None
+    except BadAsOf as exc:
+        raise typer.BadParameter(str(exc), param_hint="--as-of") from exc
     db = Database.from_url(settings.database_url)
     with db.session() as session:
-        result = recompute_all(session, now=utcnow(), default_tz=settings.default_timezone, full=full)
+        result = recompute_all(session, now=utcnow(), default_tz=settings.default_timezone, full=full, as_of=when)
+        counts = segment_counts(session)
         session.commit()
     db.dispose()
-    typer.echo(json.dumps(result.__dict__))
-
-
-@crm_app.command("feed")
-def feed() -> None:
-    """Handle every pending order event (points, coupon releases, late-delivery rules, scores)."""
-    from hub.marketing.order_feed import drain
-
-    settings = HubSettings()
-    db = Database.from_url(settings.database_url)
-    handled = drain(db.session, now=utcnow(), default_tz=settings.default_timezone, max_batches=1_000_000)
-    db.dispose()
-    typer.echo(json.dumps({"events": handled}))
-
-
-@rules_app.command("run")
-def run_rules(
-    rule: Annotated[list[str] | None, typer.Option(help="a rule id (repeatable); default: every enabled rule")] = None,
-) -> None:
-    """Run scheduled rules now; keyed by period, so running them again grants nothing twice."""
-    from hub.marketing.rule_runner import run_rule, run_scheduled_rules
-
-    settings = HubSettings()
-    db = Database.from_url(settings.database_url)
-    try:
-        now = utcnow()
-        if rule:
-            results = [
-                run_rule(db, r, now=now, default_tz=settings.default_timezone, batch_size=settings.crm.rule_batch_size)
-                for r in rule
-            ]
-        else:
-            results = run_scheduled_rules(db, now=now, default_tz=settings.default_timezone)
-    except DomainError as exc:
-        console.print(f"[bold red]error:[/] {exc.detail}")
-        raise typer.Exit(2) from exc
-    finally:
-        db.dispose()
-    for result in results:
-        typer.echo(result.model_dump_json())
+    typer.echo(json.dumps({**result.__dict__, **counts}, ensure_ascii=False))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from hub.api_types import RequestModel, refuse_blank
 from hub.crm.phones import normalise_phone
+from hub.errors import InvalidInput
 
 
 class IdentityKind(StrEnum):
@@ -27,9 +29,15 @@ class IdentityKey:
     namespace: str
     value: str
 
+    def __post_init__(self) -> None:
+        if not self.value.strip():
+            # A blank value would be one identity shared by everyone who sent a blank one.
+            raise InvalidInput(f"a {self.kind.value} must not be blank")
 
-class CustomerRef(BaseModel):
-    """How an order or a lookup names a customer: any of these, at least one."""
+
+class CustomerRef(RequestModel):
+    """How an order or a lookup names a customer: any of these, at least one. A blank identity
+    (``""``, ``"   "``) is refused, never ignored or kept: it would name everyone who sent one."""
 
     phone: str | None = Field(default=None, max_length=40)
     member_id: str | None = Field(default=None, max_length=64)
@@ -37,6 +45,11 @@ class CustomerRef(BaseModel):
     platform: str | None = Field(default=None, max_length=64, pattern=r"^[a-z0-9_-]+$")
     platform_user_id: str | None = Field(default=None, max_length=128)
     name: str | None = Field(default=None, max_length=120)
+
+    @field_validator("phone", "member_id", "device_id", "platform_user_id")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        return refuse_blank(value)
 
     @model_validator(mode="after")
     def _some_identity(self) -> CustomerRef:

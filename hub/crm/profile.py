@@ -8,15 +8,16 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from hub.audit.service import record_audit
-from hub.auth.principal import Principal
 from hub.crm.config import load_config
 from hub.crm.profile_schemas import CHANNELS, AddressIn, ProfilePatch
 from hub.crm.profile_tables import CustomerAddress, CustomerConsent, CustomerProfile, CustomerTag
-from hub.crm.sql_dialect import insert_for
+from hub.crm.store_scope import sees_customer_id
 from hub.crm.tables import Customer
 from hub.crm.tags import RULE_TAGS, TAG_PATTERN, recompute_rule_tags
 from hub.db_types import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.kernel.principal import Principal
+from hub.kernel.sql_dialect import insert_for
 
 consents = CustomerConsent.__table__  # type: ignore[attr-defined]
 MAX_ADDRESSES = 20
@@ -47,15 +48,17 @@ def _profile(session: Session, customer_id: str) -> CustomerProfile:
     return session.get(CustomerProfile, customer_id) or CustomerProfile(customer_id=customer_id)
 
 
-def _writable(customer: Customer) -> None:
+def _writable(session: Session, principal: Principal, customer: Customer) -> None:
     if customer.anonymised_at is not None:
         raise Conflict("this customer's personal data was erased")
     if customer.merged_into_id is not None:
+        if not sees_customer_id(session, principal, customer.merged_into_id):
+            raise Conflict("this customer was merged into another customer")  # of another store: no id
         raise Conflict(f"this customer was merged into {customer.merged_into_id}; edit that one")
 
 
 def update_profile(session: Session, principal: Principal, customer: Customer, patch: ProfilePatch) -> None:
-    _writable(customer)
+    _writable(session, principal, customer)
     changes = patch.model_dump(exclude_unset=True)
     profile = _profile(session, customer.id)
     if "display_name" in changes and changes["display_name"] is not None:
@@ -86,7 +89,7 @@ def update_profile(session: Session, principal: Principal, customer: Customer, p
 
 
 def add_address(session: Session, principal: Principal, customer: Customer, body: AddressIn) -> CustomerAddress:
-    _writable(customer)
+    _writable(session, principal, customer)
     existing = session.exec(select(CustomerAddress).where(CustomerAddress.customer_id == customer.id)).all()
     if len(existing) >= MAX_ADDRESSES:
         raise Conflict(f"a customer keeps at most {MAX_ADDRESSES} addresses")
@@ -140,7 +143,7 @@ def set_consent(session: Session, customer_id: str, channel: str, granted: bool,
 
 
 def change_consent(session: Session, principal: Principal, customer: Customer, channel: str, granted: bool) -> None:
-    _writable(customer)
+    _writable(session, principal, customer)
     set_consent(session, customer.id, channel, granted, source="api")
     record_audit(
         session,
@@ -153,7 +156,7 @@ def change_consent(session: Session, principal: Principal, customer: Customer, c
 
 
 def add_tag(session: Session, principal: Principal, customer: Customer, tag: str) -> None:
-    _writable(customer)
+    _writable(session, principal, customer)
     tag = tag.strip()
     if not re.match(TAG_PATTERN, tag):
         raise InvalidInput("a tag is 1-64 characters without spaces, commas or semicolons")

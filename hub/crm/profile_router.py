@@ -1,18 +1,18 @@
-"""Customer 360, search, profile, addresses, consents, tags and PIPL requests."""
+"""Customer search, addresses, consents and tags (the 360, the profile edit, PIPL: ``hub.customer360``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
+from pydantic import AfterValidator
 
+from contracts.base import refuse_control_characters
 from hub.crm import profile, service
-from hub.crm.privacy import CustomerExport, erase_customer, export_customer
-from hub.crm.profile_schemas import AddressIn, AddressOut, ConsentIn, Customer360Out, CustomerSummaryOut, ProfilePatch
-from hub.crm.roles import PrivacyDep, ProfileEditorDep, TaggerDep
+from hub.crm.profile_schemas import AddressIn, AddressOut, ConsentIn, CustomerSummaryOut
+from hub.crm.roles import ProfileEditorDep, TaggerDep
 from hub.crm.search import search_customers
 from hub.crm.segments import Lifecycle, Segment
-from hub.crm.view360 import customer_360
 from hub.deps import ContextDep, SessionDep, StaffDep
 from hub.problems import problem_responses
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/customers", tags=["customers"], responses=problem_re
 
 CustomerId = Annotated[str, Path(max_length=36)]
 Channel = Annotated[str, Path(pattern=r"^(sms|wechat|email)$")]
-Tag = Annotated[str, Path(min_length=1, max_length=64)]
+Tag = Annotated[str, Path(min_length=1, max_length=64), AfterValidator(refuse_control_characters)]
 
 
 @router.get("", response_model=list[CustomerSummaryOut])
@@ -51,22 +51,6 @@ def search(
         limit=limit,
         offset=offset,
     )
-
-
-@router.get("/{customer_id}/360", response_model=Customer360Out)
-def view_360(session: SessionDep, staff: StaffDep, customer_id: CustomerId) -> Customer360Out:
-    """Profile, identities, addresses, order stats, RFM, segment, lifecycle, tier, points, coupons, tags."""
-    return customer_360(session, service.visible_customer(session, staff, customer_id), staff)
-
-
-@router.patch("/{customer_id}/profile", response_model=Customer360Out, responses=problem_responses(409))
-def update_profile(
-    session: SessionDep, editor: ProfileEditorDep, customer_id: CustomerId, body: ProfilePatch
-) -> Customer360Out:
-    customer = service.visible_customer(session, editor, customer_id)
-    profile.update_profile(session, editor, customer, body)
-    session.commit()
-    return customer_360(session, customer, editor)
 
 
 @router.post(
@@ -118,21 +102,3 @@ def remove_tag(session: SessionDep, tagger: TaggerDep, customer_id: CustomerId, 
     customer = service.visible_customer(session, tagger, customer_id)
     profile.remove_tag(session, tagger, customer, tag)
     session.commit()
-
-
-@router.get("/{customer_id}/export", response_model=CustomerExport)
-def export(session: SessionDep, officer: PrivacyDep, customer_id: CustomerId) -> CustomerExport:
-    """PIPL: everything the hub holds about this customer, as JSON (audited)."""
-    customer = service.visible_customer(session, officer, customer_id)
-    result = export_customer(session, officer, customer)
-    session.commit()
-    return result
-
-
-@router.post("/{customer_id}/erase", response_model=Customer360Out, responses=problem_responses(409))
-def erase(session: SessionDep, officer: PrivacyDep, customer_id: CustomerId) -> Customer360Out:
-    """PIPL: erase the customer's personal data; order statistics stay, anonymous (audited)."""
-    customer = service.visible_customer(session, officer, customer_id)
-    erase_customer(session, officer, customer)
-    session.commit()
-    return customer_360(session, customer, officer)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from hub.api_types import RequestModel, StrictBool, StrictFloat
 from hub.crm.schemas import IdentityOut
 
 EMAIL = r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}$"
@@ -14,7 +15,9 @@ BIRTHDAY = r"^(\d{4}-)?(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 CHANNELS = ("sms", "wechat", "email")
 
 
-class ProfilePatch(BaseModel):
+class ProfilePatch(RequestModel):
+    line_break_fields = frozenset({"notes"})
+
     display_name: str | None = Field(default=None, max_length=120)
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL)
     birthday: str | None = Field(default=None, pattern=BIRTHDAY)
@@ -30,14 +33,16 @@ class ProfilePatch(BaseModel):
         return value
 
 
-class AddressIn(BaseModel):
+class AddressIn(RequestModel):
+    line_break_fields = frozenset({"address", "notes"})
+
     label: str = Field(default="", max_length=32)
     address: str = Field(min_length=1, max_length=500)
     notes: str | None = Field(default=None, max_length=500)
     """Delivery notes, e.g. 放门口保温箱."""
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    is_default: bool = False
+    lat: StrictFloat | None = Field(default=None, ge=-90, le=90)
+    lon: StrictFloat | None = Field(default=None, ge=-180, le=180)
+    is_default: StrictBool = False
 
 
 class AddressOut(BaseModel):
@@ -50,8 +55,8 @@ class AddressOut(BaseModel):
     is_default: bool
 
 
-class ConsentIn(BaseModel):
-    granted: bool
+class ConsentIn(RequestModel):
+    granted: StrictBool
 
 
 class TagOut(BaseModel):
@@ -80,7 +85,8 @@ class TierOut(BaseModel):
     code: str
     name: str
     benefits: list[str]
-    window_spend_fen: int
+    window_spend_fen: int | None
+    """Spend in the tier window, every store's: not shown to a store manager."""
     next_tier: str | None
     to_next_fen: int | None
 

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from hub.auth.principal import Principal
-from hub.auth.roles import Role
 from hub.deps import require
+from hub.kernel.principal import Principal
+from hub.kernel.roles import Role
 
 MarketerDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.MARKETER))]
 """Manages coupons, rules, message templates and the CRM settings."""

@@ -22,14 +22,17 @@ router = APIRouter(prefix="/customers", tags=["customers"], responses=problem_re
 def create_customer(
     ctx: ContextDep, session: SessionDep, staff: ManagerDep, body: CustomerIn, response: Response
 ) -> CustomerOut:
-    """Create a customer, or return the one who already owns one of these identities."""
-    customer, created = service.create_customer(
-        session, staff, body, home_store_id=body.home_store_id, region=ctx.settings.phone_region
-    )
+    """Create a customer, or return the one who already owns one of these identities.
+
+    A store manager naming a customer known only to other stores gets back what they sent (the
+    identities and name), not the other stores' records; their stores' history starts with them.
+    """
+    region = ctx.settings.phone_region
+    customer, created = service.create_customer(session, staff, body, home_store_id=body.home_store_id, region=region)
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
-    return service.customer_view(session, customer, staff)
+    return service.served_customer_view(session, customer, staff, body, region)
 
 
 @router.get("/lookup", response_model=CustomerOut)
@@ -67,9 +70,9 @@ def add_identity(
 
 
 @router.post("/{customer_id}/merge", response_model=CustomerOut, responses=problem_responses(409))
-def merge(session: SessionDep, operator: OperatorDep, customer_id: str, body: MergeIn) -> CustomerOut:
+def merge(ctx: ContextDep, session: SessionDep, operator: OperatorDep, customer_id: str, body: MergeIn) -> CustomerOut:
     """Merge another customer into this one, keeping all of their history."""
     target = service.visible_customer(session, operator, customer_id)
-    merged = service.merge(session, operator, target, body.source_customer_id)
+    merged = service.merge(session, operator, target, body.source_customer_id, ctx.events)
     session.commit()
     return service.customer_view(session, merged, operator)

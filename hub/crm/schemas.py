@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
+from hub.api_types import RequestModel, refuse_blank
 from hub.crm.identity import CustomerRef
 
 
@@ -27,12 +29,12 @@ class CustomerIn(CustomerRef):
     home_store_id: str | None = Field(default=None, max_length=64)
 
 
-class IdentityIn(BaseModel):
+class IdentityIn(RequestModel):
     kind: str = Field(pattern=r"^(phone|member_id|device_id|platform)$")
-    value: str = Field(min_length=1, max_length=128)
+    value: Annotated[str, AfterValidator(refuse_blank)] = Field(min_length=1, max_length=128)
     namespace: str = Field(default="", max_length=64, pattern=r"^[a-z0-9_-]*$")
 
 
-class MergeIn(BaseModel):
+class MergeIn(RequestModel):
     source_customer_id: str = Field(min_length=1, max_length=36)
     """Merged into the customer in the path; the source then only redirects."""

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlmodel import Session
 
-from hub.auth.principal import Principal
-from hub.crm.phones import mask_phone, normalise_phone
+from hub.crm.masked_views import masked_summary
+from hub.crm.phones import normalise_phone
 from hub.crm.profile_schemas import CustomerSummaryOut
 from hub.crm.profile_tables import CustomerTag
 from hub.crm.segments import MEMBER_TIER, Lifecycle, Segment
+from hub.crm.stats_refresh import NOT_COUNTED
 from hub.crm.stats_tables import CustomerStats
+from hub.crm.store_scope import customers_in_scope, scope_of
 from hub.crm.tables import Customer, CustomerIdentity
 from hub.errors import DomainError
+from hub.kernel.principal import Principal
 from hub.orders.tables import Order
 
 customers = Customer.__table__  # type: ignore[attr-defined]
@@ -79,13 +83,16 @@ def search_customers(
         where.append(func.coalesce(stats.c.lifecycle, Lifecycle.PROSPECT.value) == lifecycle.value)
     if tier:
         where.append(func.coalesce(stats.c.tier, MEMBER_TIER) == tier)
-    if principal.store_ids is not None:
-        scope = sorted(principal.store_ids)
-        where.append(
-            or_(
-                customers.c.home_store_id.in_(scope),
-                exists().where(orders.c.customer_id == customers.c.id, orders.c.store_id.in_(scope)),
-            )
+    count_col: ColumnElement[Any] = stats.c.orders_count
+    last_col: ColumnElement[Any] = stats.c.last_order_at
+    scope = scope_of(principal)
+    if scope is not None:
+        where.append(customers_in_scope(scope))
+        # A store manager sees their stores' figures of a customer, not the chain's.
+        mine = and_(orders.c.customer_id == customers.c.id, orders.c.store_id.in_(scope))
+        count_col = select(func.count()).where(mine, orders.c.status.not_in(NOT_COUNTED)).scalar_subquery()
+        last_col = (
+            select(func.max(orders.c.placed_at)).where(mine, orders.c.status.not_in(NOT_COUNTED)).scalar_subquery()
         )
     phone = (
         select(identities.c.value)
@@ -103,26 +110,29 @@ def search_customers(
             stats.c.segment,
             stats.c.lifecycle,
             stats.c.tier,
-            stats.c.orders_count,
-            stats.c.last_order_at,
+            count_col.label("orders_count"),
+            last_col.label("last_order_at"),
         )
         .select_from(customers.outerjoin(stats, stats.c.customer_id == customers.c.id))
         .where(and_(true(), *where))
-        .order_by(stats.c.last_order_at.desc().nulls_last(), customers.c.id)
+        .order_by(last_col.desc().nulls_last(), customers.c.id)
         .limit(limit)
         .offset(offset)
     ).all()
     return [
-        CustomerSummaryOut(
-            id=r.id,
-            display_name=r.display_name,
-            phone=(r.phone if principal.sees_full_phones else mask_phone(r.phone)) if r.phone else None,
-            home_store_id=r.home_store_id,
-            segment=r.segment or Segment.PROSPECT.value,
-            lifecycle=r.lifecycle or Lifecycle.PROSPECT.value,
-            tier=r.tier or MEMBER_TIER,
-            orders_count=r.orders_count or 0,
-            last_order_at=r.last_order_at,
+        masked_summary(
+            CustomerSummaryOut(
+                id=r.id,
+                display_name=r.display_name,
+                phone=r.phone,
+                home_store_id=r.home_store_id if principal.sees_store(r.home_store_id) else None,
+                segment=r.segment or Segment.PROSPECT.value,
+                lifecycle=r.lifecycle or Lifecycle.PROSPECT.value,
+                tier=r.tier or MEMBER_TIER,
+                orders_count=r.orders_count or 0,
+                last_order_at=r.last_order_at,
+            ),
+            principal,
         )
         for r in rows
     ]

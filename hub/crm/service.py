@@ -2,61 +2,87 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from sqlalchemy import exists, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from hub.audit.service import record_audit
-from hub.auth.principal import Principal
+from hub.crm.events import CustomersMerged
 from hub.crm.identity import CustomerRef, IdentityKey, IdentityKind
-from hub.crm.phones import mask_phone, normalise_phone
+from hub.crm.masked_views import masked_customer
+from hub.crm.merging import merge_profile, merge_stats
+from hub.crm.phones import normalise_phone
 from hub.crm.resolver import find_owners, move_identities, resolve_customer
 from hub.crm.schemas import CustomerOut, IdentityIn, IdentityOut
+from hub.crm.store_scope import sees_customer, sees_customer_id
 from hub.crm.tables import Customer, CustomerIdentity, CustomerMerge
 from hub.db_types import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.kernel.events import Events
+from hub.kernel.principal import Principal
 from hub.orders.tables import Order
 from hub.stores.tables import Store
 
 
 def visible_customer(session: Session, principal: Principal, customer_id: str) -> Customer:
+    """The customer if the caller may see them; 404 otherwise (naming no id: it may be another store's)."""
     customer = session.get(Customer, customer_id)
-    if customer is None or not _sees(session, principal, customer):
-        raise NotFound(f"no customer {customer_id}")
+    if customer is None or not sees_customer(session, principal, customer):
+        raise NotFound("no customer with this id")
     return customer
 
 
-def _sees(session: Session, principal: Principal, customer: Customer) -> bool:
-    if principal.store_ids is None:
-        return True
-    if customer.home_store_id in principal.store_ids:
-        return True
-    stores = sorted(principal.store_ids)
-    query = select(exists().where(col(Order.customer_id) == customer.id, col(Order.store_id).in_(stores)))
-    return bool(session.exec(query).one())
+def identities_of(session: Session, customer_id: str) -> list[IdentityOut]:
+    """Every identity of the customer, unmasked (callers mask at the response)."""
+    rows = session.exec(
+        select(CustomerIdentity).where(CustomerIdentity.customer_id == customer_id).order_by(col(CustomerIdentity.id))
+    ).all()
+    return [IdentityOut(kind=r.kind, namespace=r.namespace, value=r.value) for r in rows]
+
+
+def shown_links(session: Session, customer: Customer, principal: Principal) -> tuple[str | None, str | None]:
+    """(home store, merged into) as the caller may see them: another store's ids are not shown."""
+    merged_into = customer.merged_into_id
+    if merged_into is not None and not sees_customer_id(session, principal, merged_into):
+        merged_into = None
+    return (customer.home_store_id if principal.sees_store(customer.home_store_id) else None), merged_into
 
 
 def customer_view(session: Session, customer: Customer, principal: Principal) -> CustomerOut:
-    rows = session.exec(
-        select(CustomerIdentity).where(CustomerIdentity.customer_id == customer.id).order_by(col(CustomerIdentity.id))
-    ).all()
-    shown = [
-        IdentityOut(
-            kind=r.kind,
-            namespace=r.namespace,
-            value=r.value if r.kind != IdentityKind.PHONE or principal.sees_full_phones else mask_phone(r.value),
-        )
-        for r in rows
-    ]
-    return CustomerOut(
+    """The customer as the caller may see them: masked for their role; for a store manager, another
+    store's home store and a merge target outside their stores are not shown."""
+    home_store_id, merged_into_id = shown_links(session, customer, principal)
+    view = CustomerOut(
         id=customer.id,
         display_name=customer.display_name,
-        home_store_id=customer.home_store_id,
-        merged_into_id=customer.merged_into_id,
-        identities=shown,
+        home_store_id=home_store_id,
+        merged_into_id=merged_into_id,
+        identities=identities_of(session, customer.id),
         created_at=customer.created_at,
     )
+    return masked_customer(view, principal)
+
+
+def served_customer_view(
+    session: Session, customer: Customer, principal: Principal, ref: CustomerRef, region: str
+) -> CustomerOut:
+    """What the caller who just named this customer gets back.
+
+    A customer of the caller's stores is shown as ``customer_view`` shows them. A customer known
+    only to other stores is shown with what the caller gave (the identities and name they sent),
+    nothing more: the caller may serve them now, but other stores' records stay theirs.
+    """
+    if sees_customer(session, principal, customer):
+        return customer_view(session, customer, principal)
+    given = [IdentityOut(kind=k.kind.value, namespace=k.namespace, value=k.value) for k in ref.keys(region)]
+    view = CustomerOut(
+        id=customer.id,
+        display_name=(ref.name or "").strip(),
+        home_store_id=None,
+        merged_into_id=None,
+        identities=given,
+        created_at=customer.created_at,
+    )
+    return masked_customer(view, principal)
 
 
 def lookup(session: Session, principal: Principal, ref: CustomerRef, region: str) -> Customer:
@@ -64,13 +90,18 @@ def lookup(session: Session, principal: Principal, ref: CustomerRef, region: str
     owners = find_owners(session, keys)
     for key in keys:
         if key in owners:
-            return visible_customer(session, principal, owners[key])
+            customer = session.get(Customer, owners[key])
+            if customer is not None and sees_customer(session, principal, customer):
+                return customer
+            break
     raise NotFound("no customer with these identities")
 
 
 def create_customer(
     session: Session, principal: Principal, ref: CustomerRef, *, home_store_id: str | None, region: str
 ) -> tuple[Customer, bool]:
+    if home_store_id is None and principal.store_ids:
+        home_store_id = min(principal.store_ids)  # a store manager's new customer is their store's
     if home_store_id is not None and (
         not principal.sees_store(home_store_id) or session.get(Store, home_store_id) is None
     ):
@@ -113,8 +144,9 @@ def add_identity(session: Session, principal: Principal, customer: Customer, bod
     )
 
 
-def merge(session: Session, principal: Principal, target: Customer, source_id: str) -> Customer:
-    """Everything of ``source`` (identities, orders) moves to ``target``; source redirects to it."""
+def merge(session: Session, principal: Principal, target: Customer, source_id: str, events: Events) -> Customer:
+    """Everything of ``source`` (identities, orders, profile; the rest through ``CustomersMerged``) moves to
+    ``target``; source redirects to it."""
     if source_id == target.id:
         raise InvalidInput("a customer cannot be merged into itself")
     source = visible_customer(session, principal, source_id)
@@ -125,8 +157,9 @@ def merge(session: Session, principal: Principal, target: Customer, source_id: s
     now = utcnow()
     move_identities(session, source.id, target.id)
     session.execute(update(Order).where(col(Order.customer_id) == source.id).values(customer_id=target.id))
-    for extend in MERGE_HOOKS:
-        extend(session, source.id, target.id)
+    merge_profile(session, source.id, target.id)
+    events.publish(session, CustomersMerged(source_id=source.id, target_id=target.id))
+    merge_stats(session, source.id, target.id)
     session.execute(update(Customer).where(col(Customer.merged_into_id) == source.id).values(merged_into_id=target.id))
     source.merged_into_id = target.id
     source.updated_at = now
@@ -145,7 +178,3 @@ def merge(session: Session, principal: Principal, target: Customer, source_id: s
         detail={"source_id": source.id},
     )
     return target
-
-
-MERGE_HOOKS: list[Callable[[Session, str, str], None]] = []
-"""Other domains (loyalty, coupons) append ``fn(session, source_id, target_id)`` to move their rows."""

@@ -11,16 +11,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, delete, false, func, literal, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from hub.crm.as_of import AsOf
 from hub.crm.config import CrmConfig
 from hub.crm.segments import MEMBER_TIER, Lifecycle, Segment
-from hub.crm.sql_dialect import execute_count, insert_for, local_hour, predicted_next, prepare
 from hub.crm.stats_tables import CustomerStats
 from hub.crm.tables import Customer
 from hub.db_types import UTCDateTime
+from hub.kernel.business_days import day_start
+from hub.kernel.sql_dialect import execute_count, insert_for, local_date, local_hour, one_of, predicted_next, prepare
 from hub.orders.tables import Order
 from hub.stores.tables import Store
 
@@ -35,16 +37,19 @@ NOT_COUNTED = ("cancelled", "failed")
 FIGURES = (
     "timezone",
     "orders_count",
+    "purchase_days",
     "spend_fen",
     "first_order_at",
     "last_order_at",
     "window_orders",
+    "window_purchase_days",
     "window_spend_fen",
     "window_oldest_at",
     "night_orders",
     "discounted_orders",
     "office_orders",
     "predicted_next_at",
+    "scoring_group",
     "refreshed_at",
 )
 COLUMNS = ["customer_id", *FIGURES, "segment", "lifecycle", "tier"]
@@ -67,13 +72,40 @@ def _office_condition(config: CrmConfig) -> ColumnElement[bool]:
     return or_(*[orders.c.delivery_address.contains(w, autoescape=True) for w in words])
 
 
+def store_timezones(conn: Connection | Session) -> list[str]:
+    return sorted(set(conn.execute(select(stores.c.timezone).distinct()).scalars()))
+
+
+def _counted_until(conn: Connection | Session, as_of: AsOf | None, zone: Any) -> ColumnElement[bool]:
+    """Orders placed after the as-of moment are left out (a day ends in each store's own zone)."""
+    if as_of is None:
+        return true()
+    placed: ColumnElement[datetime] = orders.c.placed_at
+    if as_of.day is None:
+        return placed <= literal(as_of.moment, UTCDateTime)
+    after = as_of.day + timedelta(days=1)
+    ends = {tz: literal(day_start(after, tz), UTCDateTime) for tz in store_timezones(conn)}
+    if not ends:  # no store, so no order
+        return placed <= literal(as_of.moment, UTCDateTime)
+    return placed < case(ends, value=zone, else_=literal(as_of.moment, UTCDateTime))
+
+
 def _aggregate(
-    conn: Connection | Session, window_start: datetime, config: CrmConfig, only: Sequence[str] | None
+    conn: Connection | Session,
+    window_start: datetime,
+    config: CrmConfig,
+    only: Sequence[str] | None,
+    as_of: AsOf | None,
 ) -> Any:
+    """Per customer, in two steps: per (customer, local day), then per customer (a day is one visit).
+
+    Two plain GROUP BYs hash-aggregate; a COUNT(DISTINCT day) would sort every order.
+    """
     order_store = stores.alias("order_store")
     in_window = orders.c.placed_at >= window_start
     night = night_condition(local_hour(conn, orders.c.placed_at, order_store.c.timezone), config)
-    query = (
+    day = local_date(conn, orders.c.placed_at, order_store.c.timezone)
+    per_day = (
         select(
             orders.c.customer_id.label("customer_id"),
             func.count().label("n"),
@@ -86,14 +118,47 @@ def _aggregate(
             func.sum(case((night, 1), else_=0)).label("night"),
             func.sum(case((orders.c.discount_fen > 0, 1), else_=0)).label("disc"),
             func.sum(case((_office_condition(config), 1), else_=0)).label("office"),
+            func.max(order_store.c.timezone).label("zone"),
         )
         .select_from(orders.join(order_store, order_store.c.id == orders.c.store_id))
-        .where(orders.c.customer_id.is_not(None), orders.c.status.not_in(NOT_COUNTED))
-        .group_by(orders.c.customer_id)
+        .where(
+            orders.c.customer_id.is_not(None),
+            orders.c.status.not_in(NOT_COUNTED),
+            _counted_until(conn, as_of, order_store.c.timezone),
+        )
+        .group_by(orders.c.customer_id, day)
     )
     if only is not None:
-        query = query.where(orders.c.customer_id.in_(list(only)))
-    return query.subquery("agg")
+        per_day = per_day.where(one_of(conn, orders.c.customer_id, only))
+    days = per_day.subquery("days")
+    return (
+        select(
+            days.c.customer_id,
+            func.sum(days.c.n).label("n"),
+            func.count().label("days"),
+            func.sum(days.c.spend).label("spend"),
+            func.min(days.c.first_at).label("first_at"),
+            func.max(days.c.last_at).label("last_at"),
+            func.sum(days.c.wn).label("wn"),
+            func.sum(case((days.c.wn > 0, 1), else_=0)).label("wdays"),
+            func.sum(days.c.wspend).label("wspend"),
+            func.min(days.c.woldest).label("woldest"),
+            func.sum(days.c.night).label("night"),
+            func.sum(days.c.disc).label("disc"),
+            func.sum(days.c.office).label("office"),
+            func.max(days.c.zone).label("zone"),
+        )
+        .group_by(days.c.customer_id)
+        .subquery("agg")
+    )
+
+
+def _group_of(config: CrmConfig, store_id: Any) -> ColumnElement[str]:
+    """The scoring group of a home store ("" for stores in no group, and for no home store)."""
+    if not config.scoring_groups:
+        return literal("")
+    whens = [(store_id.in_(sorted(ids)), name) for name, ids in sorted(config.scoring_groups.items())]
+    return case(*whens, else_="")
 
 
 def refresh_customers(
@@ -103,29 +168,36 @@ def refresh_customers(
     now: datetime,
     config: CrmConfig,
     default_timezone: str,
+    as_of: AsOf | None = None,
 ) -> int:
-    """Recompute the figures of these customers (None: of every customer). Rows written."""
+    """Recompute the figures of these customers (None: of every customer). Rows written.
+
+    ``as_of``: the figures at that past moment (orders placed later are left out).
+    """
     prepare(conn)
     only = sorted(set(customer_ids)) if customer_ids is not None else None
     if only is not None and not only:
         return 0
     window_start = now - timedelta(days=config.window_days)
-    agg = _aggregate(conn, window_start, config, only)
+    agg = _aggregate(conn, window_start, config, only, as_of)
     home = stores.alias("home_store")
     selected = select(
         customers.c.id,
-        func.coalesce(home.c.timezone, default_timezone),
+        func.coalesce(home.c.timezone, agg.c.zone, default_timezone),
         func.coalesce(agg.c.n, 0),
+        func.coalesce(agg.c.days, 0),
         func.coalesce(agg.c.spend, 0),
         agg.c.first_at,
         agg.c.last_at,
         func.coalesce(agg.c.wn, 0),
+        func.coalesce(agg.c.wdays, 0),
         func.coalesce(agg.c.wspend, 0),
         agg.c.woldest,
         func.coalesce(agg.c.night, 0),
         func.coalesce(agg.c.disc, 0),
         func.coalesce(agg.c.office, 0),
-        predicted_next(conn, agg.c.first_at, agg.c.last_at, agg.c.n),
+        predicted_next(conn, agg.c.first_at, agg.c.last_at, agg.c.days),
+        _group_of(config, customers.c.home_store_id),
         literal(now, UTCDateTime),
         literal(Segment.PROSPECT.value),
         literal(Lifecycle.PROSPECT.value),
@@ -137,7 +209,7 @@ def refresh_customers(
     )
     selected = selected.where(customers.c.merged_into_id.is_(None))
     if only is not None:
-        selected = selected.where(customers.c.id.in_(only))
+        selected = selected.where(one_of(conn, customers.c.id, only))
     insert = insert_for(conn)(stats).from_select(COLUMNS, selected)
     insert = insert.on_conflict_do_update(
         index_elements=["customer_id"], set_={name: insert.excluded[name] for name in FIGURES}
@@ -145,7 +217,7 @@ def refresh_customers(
     written = execute_count(conn, insert)
     merged = select(customers.c.id).where(customers.c.merged_into_id.is_not(None))
     if only is not None:
-        merged = merged.where(customers.c.id.in_(only))
+        merged = merged.where(one_of(conn, customers.c.id, only))
     conn.execute(delete(stats).where(stats.c.customer_id.in_(merged)))
     return written
 

@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from hub.crm.config import CrmConfig
 from hub.crm.profile_tables import CustomerAddress, CustomerTag
-from hub.crm.sql_dialect import execute_count, insert_for, refresh_planner_stats
 from hub.crm.stats_tables import CustomerStats
 from hub.db_types import UTCDateTime
+from hub.kernel.sql_dialect import execute_count, insert_for, one_of, refresh_planner_stats
 
 stats = CustomerStats.__table__  # type: ignore[attr-defined]
 tags = CustomerTag.__table__  # type: ignore[attr-defined]
@@ -70,13 +70,13 @@ def recompute_rule_tags(
         stale = ~exists().where(stats.c.customer_id == tags.c.customer_id, condition)
         removed = delete(tags).where(tags.c.tag == tag, tags.c.source == "rule", stale)
         if ids is not None:
-            removed = removed.where(tags.c.customer_id.in_(ids))
+            removed = removed.where(one_of(conn, tags.c.customer_id, ids))
         execute_count(conn, removed)
         qualifying = select(stats.c.customer_id, literal(tag), literal("rule"), literal(now, UTCDateTime)).where(
             condition, ~exists().where(held.c.customer_id == stats.c.customer_id, held.c.tag == tag)
         )
         if ids is not None:
-            qualifying = qualifying.where(stats.c.customer_id.in_(ids))
+            qualifying = qualifying.where(one_of(conn, stats.c.customer_id, ids))
         insert = insert_for(conn)(tags).from_select(["customer_id", "tag", "source", "created_at"], qualifying)
         counts[tag] = execute_count(conn, insert.on_conflict_do_nothing())
         if ids is None and counts[tag] > BULK_ROWS:

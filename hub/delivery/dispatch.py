@@ -20,17 +20,17 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.delivery.balance import RiderLoad, trip_capacities
-from hub.delivery.coords import haversine_m
-from hub.delivery.planning.matrix import GreatCircleMatrix, SpeedProfile
+from hub.delivery.planning.matrix import GreatCircleMatrix
 from hub.delivery.planning.problem import Place, Plan, Problem, Stop, Vehicle
 from hub.delivery.planning.solver import Budget, plan
 from hub.delivery.rider_status import GpsStatus
 from hub.delivery.settings import DeliverySettings
 from hub.delivery.snapshot import OrderView, RiderView, StoreSnapshot
-from hub.orders.domain import OrderStatus
+from hub.delivery.travel_model import travel_model
+from hub.kernel.geo import haversine_m
+from hub.orders.api import OrderStatus
 
 logger = logging.getLogger(__name__)
 
@@ -74,15 +74,7 @@ class StorePlan:
 
 
 def matrix_provider(settings: DeliverySettings, snapshot: StoreSnapshot) -> GreatCircleMatrix:
-    try:
-        hour = snapshot.taken_at.astimezone(ZoneInfo(snapshot.timezone)).hour
-    except (ZoneInfoNotFoundError, ValueError):
-        hour = snapshot.taken_at.hour
-    return GreatCircleMatrix(
-        detour_factor=settings.detour_factor,
-        speed=SpeedProfile(default_mps=settings.speed_mps, by_hour=settings.speed_by_hour),
-        hour=hour,
-    )
+    return travel_model(settings, snapshot.taken_at, snapshot.timezone)
 
 
 def plan_snapshot(snapshot: StoreSnapshot, settings: DeliverySettings, seconds: float | None = None) -> StorePlan:

@@ -29,3 +29,9 @@ class WrongDeliveryCode(Conflict):
 
 class NothingToPlan(InvalidInput):
     code: ClassVar[str] = "delivery.cannot_plan"
+
+
+class GpsTimeWrong(InvalidInput):
+    """Every position of a message is dated too far ahead of the hub's clock (a receiver's date bug)."""
+
+    code: ClassVar[str] = "delivery.gps_time_wrong"

@@ -3,32 +3,40 @@
 The bridge hands over several messages at once (``apply_many``); they are written with one
 executemany ``INSERT ... ON CONFLICT DO NOTHING`` on (rider_id, fix_at), one upsert of each rider's
 last position (kept only if newer), and one look at the deliveries those riders carry, whose
-geofence state advances with the new fixes. A message is refused (dead-lettered) only as a whole:
-a rider that does not exist, or a body that names another rider than its topic.
+geofence state advances with the new fixes. A message is refused (dead-lettered, and the refusal
+goes back to the tracker in its ack) only as a whole: a rider that does not exist, a body that names
+another rider than its topic, or positions all dated more than ``max_future_fix_s`` ahead of the
+hub's clock (the receiver's date is wrong: the rider's screen says so).
+
+Positions dated too far ahead are never stored; each one is counted on its rider
+(``riders.positions_dropped``, the last drop's time and how far ahead it was), which the rider's
+status and ``/metrics`` show. A message with some good positions is applied without the bad ones.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select as sa_select
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from contracts.envelope import Envelope
 from contracts.rider import RiderPosition, RiderPositionBatch
 from hub.db_types import utcnow
-from hub.delivery.coords import haversine_m
-from hub.delivery.errors import RiderMismatch, UnknownRider
+from hub.delivery.errors import GpsTimeWrong, RiderMismatch, UnknownRider
 from hub.delivery.geofence import GeofenceFix, GeofenceRule, GeofenceState, advance
 from hub.delivery.lifecycle import Stage, mark_arrived
 from hub.delivery.position_writes import insert_positions, upsert_last_positions
+from hub.delivery.rider_status import ahead_text
 from hub.delivery.settings import DeliverySettings
 from hub.delivery.sql import riders
 from hub.delivery.tables import Delivery
 from hub.errors import DomainError
+from hub.kernel.geo import haversine_m
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +46,8 @@ Incoming = tuple[Envelope[Any], dict[str, str]]
 class PositionIngest:
     """The bridge's apply functions for RIDER_POSITIONS (batches) and RIDER_POSITION (single fixes)."""
 
-    def __init__(self, settings: DeliverySettings) -> None:
+    def __init__(self, settings: DeliverySettings, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self._clock = clock
         self._max_future = timedelta(seconds=settings.max_future_fix_s)
         self._rule = GeofenceRule(
             enter_m=settings.geofence_enter_m,
@@ -54,7 +63,7 @@ class PositionIngest:
 
     def apply_many(self, session: Session, items: Sequence[Incoming]) -> dict[int, DomainError]:
         """Apply what can be applied; index -> reason for each message refused as a whole."""
-        now = utcnow()
+        now = self._clock()
         refused: dict[int, DomainError] = {}
         wanted = {params["rider_id"] for _, params in items}
         known = set(
@@ -63,7 +72,7 @@ class PositionIngest:
             ).scalars()
         )
         rows: dict[tuple[str, datetime], dict[str, Any]] = {}
-        dropped = 0
+        dropped: dict[str, tuple[int, float]] = {}  # rider -> (dated too far ahead, the furthest in seconds)
         for i, (envelope, params) in enumerate(items):
             body = envelope.body
             rider_id = params["rider_id"]
@@ -74,16 +83,43 @@ class PositionIngest:
                 refused[i] = UnknownRider(f"no active rider {rider_id!r}")
                 continue
             fixes: Sequence[RiderPosition] = body.positions if isinstance(body, RiderPositionBatch) else (body,)
+            ahead = [(fix.fix_at - now).total_seconds() for fix in fixes if fix.fix_at > now + self._max_future]
+            if ahead:
+                count, furthest = dropped.get(rider_id, (0, 0.0))
+                dropped[rider_id] = (count + len(ahead), max(furthest, *ahead))
+            if len(ahead) == len(fixes):
+                refused[i] = GpsTimeWrong(
+                    f"GPS time is wrong: {len(fixes)} position(s) dated {ahead_text(max(ahead))} ahead of the hub's "
+                    f"clock were dropped (the limit is {ahead_text(self._max_future.total_seconds())}); "
+                    "check the receiver's date and time"
+                )
+                continue
             for fix in fixes:
-                if fix.fix_at > now + self._max_future:
-                    dropped += 1
-                    continue
-                rows[(rider_id, fix.fix_at)] = _row(rider_id, fix, now)
+                if fix.fix_at <= now + self._max_future:
+                    rows[(rider_id, fix.fix_at)] = _row(rider_id, fix, now)
         if dropped:
-            logger.warning("dropped %d fixes dated more than %s ahead of the hub's clock", dropped, self._max_future)
+            self._count_dropped(session, dropped, now)
         if rows:
             self._store(session, list(rows.values()))
         return refused
+
+    def _count_dropped(self, session: Session, dropped: dict[str, tuple[int, float]], now: datetime) -> None:
+        for rider_id in sorted(dropped):
+            count, furthest = dropped[rider_id]
+            logger.warning(
+                "rider %s: dropped %d positions dated up to %s ahead of the hub's clock (limit %s)",
+                rider_id,
+                count,
+                ahead_text(furthest),
+                ahead_text(self._max_future.total_seconds()),
+            )
+            session.execute(
+                update(riders)
+                .where(riders.c.id == rider_id)
+                .values(
+                    positions_dropped=riders.c.positions_dropped + count, last_drop_at=now, last_drop_ahead_s=furthest
+                )
+            )
 
     def _store(self, session: Session, rows: list[dict[str, Any]]) -> None:
         insert_positions(session, rows)

@@ -25,13 +25,13 @@ from hub.delivery.planning_service import plan_store
 from hub.delivery.rider_status import GpsStatus, gps_status
 from hub.delivery.sql import deliveries, last_positions, orders, riders, store_dispatch
 from hub.errors import DomainError
-from hub.orders.domain import Fulfilment, OrderStatus
-from hub.orders.service import Messaging
-from hub.stores.tables import Store
+from hub.kernel.messaging import Messaging
+from hub.orders.api import Fulfilment, OrderStatus
+from hub.stores.api import stores_table
 
 logger = logging.getLogger(__name__)
 PARTITION_CHECK_S = 3600.0
-stores = Store.__table__  # type: ignore[attr-defined]
+stores = stores_table
 
 
 def stores_needing_a_plan(ctx: HubContext, now: datetime) -> list[str]:
@@ -126,12 +126,19 @@ def measure_riders(ctx: HubContext) -> Counter[GpsStatus]:
             .select_from(riders.outerjoin(last_positions, last_positions.c.rider_id == riders.c.id))
             .where(riders.c.active.is_(True))
         ).all()
+        dropping = session.execute(
+            select(riders.c.id, riders.c.positions_dropped)
+            .where(riders.c.active.is_(True), riders.c.positions_dropped > 0)
+            .order_by(riders.c.id)
+        ).all()
     counts = Counter(
         gps_status(r.fix_at, now, stale_after_s=settings.stale_after_s, offline_after_s=settings.offline_after_s)
         for r in rows
     )
     for status in GpsStatus:
         ctx.metrics.delivery_riders.labels(status=status.value).set(counts.get(status, 0))
+    for rider_id, dropped in dropping:
+        ctx.metrics.delivery_positions_dropped.labels(rider_id=rider_id).set(dropped)
     return counts
 
 

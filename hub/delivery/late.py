@@ -16,18 +16,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from hub.delivery.coords import haversine_m
 from hub.delivery.lifecycle import Stage, ensure_delivery
-from hub.delivery.planning.matrix import travel_seconds
+from hub.delivery.planning.matrix import GreatCircleMatrix
 from hub.delivery.rider_status import GpsStatus, gps_status
 from hub.delivery.settings import DeliverySettings
 from hub.delivery.sql import deliveries, last_positions, orders
-from hub.orders.domain import Fulfilment, OrderStatus
-from hub.orders.service import lock_order, record_event
-from hub.stores.tables import Store
+from hub.delivery.travel_model import travel_model
+from hub.orders.api import Fulfilment, OrderStatus, lock_order, record_event
+from hub.stores.api import stores_table
 
 logger = logging.getLogger(__name__)
-stores = Store.__table__  # type: ignore[attr-defined]
+stores = stores_table
 
 
 def record_late(
@@ -76,12 +75,15 @@ def live_etas(
     position: tuple[float, float] | None,
     store: tuple[float, float] | None,
     now: datetime,
-    settings: DeliverySettings,
+    model: GreatCircleMatrix,
+    service_s: int,
 ) -> dict[str, datetime]:
     """ETAs for one rider's remaining stops from where the rider is now (stops in plan order).
 
-    Stops not yet picked up need a ride back to the store first. Never earlier than the plan said
-    only because the GPS is silent: without a position the plan's ETA stands (but not in the past).
+    ``model`` is the planner's travel-time model at ``now`` (``travel_model``), so these agree with
+    the rider's route. Stops not yet picked up need a ride back to the store first. Never earlier
+    than the plan said only because the GPS is silent: without a position the plan's ETA stands
+    (but not in the past).
     """
     result: dict[str, datetime] = {}
     t = now
@@ -93,15 +95,11 @@ def live_etas(
             result[stop.order_id] = max(planned, now)
             continue
         if stop.stage != Stage.PICKED_UP and not via_store and store is not None:
-            t += timedelta(
-                seconds=travel_seconds(haversine_m(*here, *store), settings.detour_factor, settings.speed_mps)
-            )
+            t += timedelta(seconds=model.seconds_between(here, store))
             here, via_store = store, True
-        t += timedelta(
-            seconds=travel_seconds(haversine_m(*here, *stop.place), settings.detour_factor, settings.speed_mps)
-        )
+        t += timedelta(seconds=model.seconds_between(here, stop.place))
         result[stop.order_id] = t
-        t += timedelta(seconds=settings.service_s)
+        t += timedelta(seconds=service_s)
         here = stop.place
     return result
 
@@ -137,11 +135,9 @@ def detect_late(session: Session, settings: DeliverySettings, now: datetime) -> 
         p.rider_id: p
         for p in session.execute(select(last_positions).where(last_positions.c.rider_id.in_(riders))).all()
     }
-    store_places = {
-        s.id: (s.lat, s.lon)
-        for s in session.execute(select(stores.c.id, stores.c.lat, stores.c.lon)).all()
-        if s.lat is not None and s.lon is not None
-    }
+    store_rows = session.execute(select(stores.c.id, stores.c.lat, stores.c.lon, stores.c.timezone)).all()
+    store_places = {s.id: (s.lat, s.lon) for s in store_rows if s.lat is not None and s.lon is not None}
+    store_zones = {s.id: s.timezone for s in store_rows}
     by_rider: dict[str, list[OpenStop]] = {}
     for r in rows:
         if r.rider_id and r.sequence is not None and r.status != OrderStatus.READY.value:
@@ -160,13 +156,15 @@ def detect_late(session: Session, settings: DeliverySettings, now: datetime) -> 
             )
             is GpsStatus.ONLINE
         )
+        store_id = store_of[stops[0].order_id]
         etas.update(
             live_etas(
                 stops,
                 position=(fix.lat, fix.lon) if fresh and fix is not None else None,
-                store=store_places.get(store_of[stops[0].order_id]),
+                store=store_places.get(store_id),
                 now=now,
-                settings=settings,
+                model=travel_model(settings, now, store_zones.get(store_id) or "UTC"),
+                service_s=settings.service_s,
             )
         )
     recorded = 0

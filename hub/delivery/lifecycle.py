@@ -1,6 +1,6 @@
 """A delivery's life: assigned, picked up, arrived, delivered or failed. The caller commits.
 
-Order states move only through ``hub.orders.service.apply_transition`` (ready -> assigned ->
+Order states move only through ``hub.orders.api.apply_transition`` (ready -> assigned ->
 picked_up -> delivered / failed), each with its order event; per-delivery facts (rider, code,
 arrival, proof) live in ``deliveries``. Every step is idempotent: a redelivered rider event that
 already happened changes nothing.
@@ -20,9 +20,7 @@ from hub.delivery.errors import NotADeliveryOrder, OtherRidersDelivery, UnknownR
 from hub.delivery.sql import dialect_insert, store_dispatch
 from hub.delivery.tables import Delivery, Rider
 from hub.errors import InvalidInput, NotFound
-from hub.orders.domain import Fulfilment, OrderStatus
-from hub.orders.service import apply_transition, lock_order, record_event
-from hub.orders.tables import Order
+from hub.orders.api import Fulfilment, InvalidTransition, Order, OrderStatus, apply_transition, lock_order, record_event
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +65,7 @@ def ensure_delivery(session: Session, order: Order) -> Delivery:
 def rider_of_store(session: Session, rider_id: str, store_id: str) -> Rider:
     rider = session.get(Rider, rider_id)
     if rider is None or rider.store_id != store_id:
-        raise UnknownRider(f"no rider {rider_id!r} in store {store_id!r}")
+        raise UnknownRider("no rider with this id in the order's store")
     if not rider.active:
         raise InvalidInput(f"rider {rider_id!r} is not active")
     return rider
@@ -83,8 +81,10 @@ def assign(
 ) -> Delivery:
     """Give a ready (or already assigned) order to ``rider``."""
     when = at or utcnow()
-    delivery = ensure_delivery(session, order)
     status = OrderStatus(order.status)
+    if status not in (OrderStatus.READY, OrderStatus.ASSIGNED):
+        raise InvalidTransition(f"only a ready order can be assigned to a rider; order {order.id} is {status}")
+    delivery = ensure_delivery(session, order)
     if status is OrderStatus.ASSIGNED and delivery.rider_id == rider.id:
         if pinned and not delivery.pinned:
             delivery.pinned = True
@@ -143,6 +143,8 @@ def pick_up(session: Session, order: Order, rider: Rider, *, actor: str, at: dat
         return False
     if status is OrderStatus.ASSIGNED and delivery.rider_id not in (None, rider.id):
         raise OtherRidersDelivery(f"order {order.id} is assigned to another rider")
+    if status not in (OrderStatus.READY, OrderStatus.ASSIGNED):
+        raise InvalidTransition(f"only a ready order can be picked up; order {order.id} is {status}")
     if status is OrderStatus.READY or delivery.rider_id is None:
         delivery = assign(session, order, rider, actor=actor, pinned=True, at=at)
     apply_transition(session, order, OrderStatus.PICKED_UP, actor=actor, at=at, data={"rider_id": rider.id})
@@ -183,7 +185,9 @@ def _riders_open_delivery(session: Session, order: Order, rider: Rider, at: date
         raise OtherRidersDelivery(f"order {order.id} belongs to another rider")
     if status in (OrderStatus.DELIVERED, OrderStatus.FAILED):
         return None
-    if status in (OrderStatus.READY, OrderStatus.ASSIGNED):
+    if status is OrderStatus.CANCELLED:
+        raise InvalidTransition(f"order {order.id} was cancelled: nothing more can be reported on it")
+    if status is not OrderStatus.PICKED_UP:
         pick_up(session, order, rider, actor=actor, at=at)  # the pick-up scan never reached us
     return delivery
 
@@ -195,7 +199,9 @@ def deliver(
     if delivery is None:
         return False
     if code is not None and code != delivery.code:
-        raise WrongDeliveryCode(f"the delivery code for order {order.id} does not match")
+        raise WrongDeliveryCode(
+            f"wrong delivery code for order {order.id}: ask the customer for their 4-digit code and enter it again"
+        )
     if code is None and not note:
         raise InvalidInput("a delivery needs a proof: the customer's code or a note")
     proof: dict[str, Any] = {"kind": "code", "code": code} if code is not None else {"kind": "note", "note": note}

@@ -24,9 +24,8 @@ from hub.delivery.lifecycle import Stage, assign, ensure_delivery, unassign
 from hub.delivery.snapshot import OrderView
 from hub.delivery.sql import deliveries, dialect_insert, orders, route_plans, store_dispatch
 from hub.delivery.tables import Delivery, Rider, RoutePlanRecord
-from hub.orders.domain import OrderStatus
-from hub.orders.service import Messaging
-from hub.orders.tables import Order
+from hub.kernel.messaging import Messaging
+from hub.orders.api import Order, OrderStatus
 from hub.outbox.writer import enqueue
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from hub.delivery.dispatch import StorePlan, plan_snapshot
 from hub.delivery.plan_writer import AppliedPlan, apply_store_plan
 from hub.delivery.settings import DeliverySettings
 from hub.delivery.snapshot import take_snapshot
-from hub.orders.service import Messaging
+from hub.kernel.messaging import Messaging
 
 logger = logging.getLogger(__name__)
 

@@ -9,27 +9,27 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from hub.audit.service import record_audit
-from hub.auth.principal import Principal
-from hub.auth.tables import Device
 from hub.db_types import utcnow
 from hub.delivery.errors import UnknownRider
 from hub.delivery.lifecycle import Stage
-from hub.delivery.rider_status import fix_age_s, gps_status
+from hub.delivery.rider_status import fix_age_s, gps_status, gps_time_warning
 from hub.delivery.schemas import PositionOut, RiderIn, RiderOut, RiderPatch
 from hub.delivery.settings import DeliverySettings
 from hub.delivery.sql import deliveries, last_positions, orders, positions
 from hub.delivery.tables import Rider
+from hub.devices.api import devices_table
 from hub.errors import Conflict, NotFound
-from hub.orders.domain import OrderStatus
-from hub.stores.service import visible_store
+from hub.kernel.principal import Principal
+from hub.orders.api import OrderStatus
+from hub.stores.api import visible_store
 
-devices = Device.__table__  # type: ignore[attr-defined]
+devices = devices_table
 
 
 def visible_rider(session: Session, principal: Principal, rider_id: str) -> Rider:
     rider = session.get(Rider, rider_id)
     if rider is None or not principal.sees_store(rider.store_id):
-        raise UnknownRider(f"no rider {rider_id!r}")
+        raise UnknownRider("no rider with this id")
     return rider
 
 
@@ -59,7 +59,7 @@ def list_riders(session: Session, principal: Principal, store_id: str | None) ->
     query = select(Rider).order_by(Rider.id)
     if store_id is not None:
         if not principal.sees_store(store_id):
-            raise NotFound(f"no store {store_id!r}")
+            raise NotFound("no store with this id")
         query = query.where(Rider.store_id == store_id)  # type: ignore[arg-type]
     if principal.store_ids is not None:
         query = query.where(Rider.store_id.in_(sorted(principal.store_ids)))  # type: ignore[attr-defined]
@@ -107,6 +107,15 @@ def rider_views(
                 presence=presence.get(rider.id),
                 last_fix=_position(fix) if fix is not None else None,
                 open_deliveries=int(open_counts.get(rider.id, 0)),
+                positions_dropped=rider.positions_dropped,
+                last_drop_at=rider.last_drop_at,
+                last_drop_ahead_s=rider.last_drop_ahead_s,
+                gps_warning=gps_time_warning(
+                    rider.positions_dropped,
+                    rider.last_drop_at,
+                    rider.last_drop_ahead_s,
+                    fix.received_at if fix is not None else None,
+                ),
             )
         )
     return views

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy import select
 
-from hub.auth.roles import Role
+from hub.api_types import QueryDatetime
 from hub.delivery import riders as rider_service
 from hub.delivery.geojson import routes_geojson
 from hub.delivery.lifecycle import assign, ensure_delivery, locked_delivery_order, request_replan, rider_of_store
@@ -29,10 +28,10 @@ from hub.delivery.sql import route_plans
 from hub.delivery.tables import Delivery, RoutePlanRecord
 from hub.deps import ContextDep, ManagerDep, PrincipalDep, SessionDep
 from hub.errors import Forbidden, NotFound
-from hub.orders.router import messaging_of
-from hub.orders.service import visible_order
+from hub.kernel.roles import Role
+from hub.orders.api import visible_order
 from hub.problems import problem_responses
-from hub.stores.service import visible_store
+from hub.stores.api import visible_store
 
 router = APIRouter(tags=["delivery"], responses=problem_responses(401, 403, 404, 422))
 DELIVERY_READERS = frozenset({Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.CHANNEL})
@@ -77,8 +76,8 @@ def rider_track(
     session: SessionDep,
     manager: ManagerDep,
     rider_id: str,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: QueryDatetime | None = None,
+    until: QueryDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[PositionOut]:
     """The rider's fixes, oldest first (the newest ``limit`` of the period)."""
@@ -149,7 +148,7 @@ def dispatch_store(
 ) -> DispatchOut:
     """Plan every rider of the store now: assign ready orders with balanced workloads, route with ETAs."""
     visible_store(session, manager, store_id)
-    store_plan, applied = plan_store(ctx.db, store_id, ctx.settings.delivery, messaging_of(ctx), seconds=seconds)
+    store_plan, applied = plan_store(ctx.db, store_id, ctx.settings.delivery, ctx.messaging(), seconds=seconds)
     ctx.metrics.delivery_plans.inc()
     ctx.wake_relay()
     return DispatchOut(

@@ -7,24 +7,25 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, Field, StringConstraints
 
+from hub.api_types import RequestModel, StrictBool, StrictInt
 from hub.delivery.rider_status import GpsStatus
 
 RiderId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
-class RiderIn(BaseModel):
+class RiderIn(RequestModel):
     id: RiderId
     """Also the rider segment of the rider's MQTT topics."""
     store_id: str = Field(max_length=64)
     name: str = Field(min_length=1, max_length=120)
-    capacity: int = Field(default=6, ge=1, le=500)
+    capacity: StrictInt = Field(default=6, ge=1, le=500)
     """Orders the bike's box carries on one trip."""
 
 
-class RiderPatch(BaseModel):
+class RiderPatch(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=120)
-    capacity: int | None = Field(default=None, ge=1, le=500)
-    active: bool | None = None
+    capacity: StrictInt | None = Field(default=None, ge=1, le=500)
+    active: StrictBool | None = None
 
 
 class PositionOut(BaseModel):
@@ -49,9 +50,16 @@ class RiderOut(BaseModel):
     """The tracker's MQTT presence (online/offline), a separate fact from the GPS status."""
     last_fix: PositionOut | None
     open_deliveries: int
+    positions_dropped: int = 0
+    """Positions the hub dropped because they were dated too far ahead of its clock."""
+    last_drop_at: datetime | None = None
+    last_drop_ahead_s: float | None = None
+    """How far ahead of the hub's clock the last dropped position was dated."""
+    gps_warning: str | None = None
+    """Set while the hub drops this rider's positions (the receiver's date is wrong): what to check."""
 
 
-class AssignIn(BaseModel):
+class AssignIn(RequestModel):
     rider_id: RiderId
 
 

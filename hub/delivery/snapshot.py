@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, select
 from sqlmodel import Session
 
-from hub.crm.phones import mask_name
-from hub.crm.tables import Customer
+from hub.crm.api import customers_table, mask_name
 from hub.delivery.errors import NothingToPlan
 from hub.delivery.planning.problem import Place
 from hub.delivery.rider_status import GpsStatus, gps_status
@@ -17,10 +16,10 @@ from hub.delivery.settings import DeliverySettings
 from hub.delivery.sql import deliveries, last_positions, orders, riders, route_plans
 from hub.delivery.tables import RoutePlanRecord
 from hub.errors import NotFound
-from hub.orders.domain import Fulfilment, OrderStatus
-from hub.stores.tables import Store
+from hub.orders.api import Fulfilment, OrderStatus
+from hub.stores.api import Store
 
-customers = Customer.__table__  # type: ignore[attr-defined]
+customers = customers_table
 OPEN_STATUSES = (OrderStatus.READY.value, OrderStatus.ASSIGNED.value, OrderStatus.PICKED_UP.value)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from hub.delivery.tables import Delivery, Rider, RiderLastPosition, RiderPositionRecord, RoutePlanRecord, StoreDispatch
-from hub.orders.tables import Order
+from hub.orders.api import orders_table
 
 riders = Rider.__table__  # type: ignore[attr-defined]
 positions = RiderPositionRecord.__table__  # type: ignore[attr-defined]
@@ -17,7 +17,7 @@ last_positions = RiderLastPosition.__table__  # type: ignore[attr-defined]
 deliveries = Delivery.__table__  # type: ignore[attr-defined]
 route_plans = RoutePlanRecord.__table__  # type: ignore[attr-defined]
 store_dispatch = StoreDispatch.__table__  # type: ignore[attr-defined]
-orders = Order.__table__  # type: ignore[attr-defined]
+orders = orders_table
 
 
 def dialect_insert(conn: Session | Connection, table: Any) -> Any:

@@ -28,6 +28,12 @@ class Rider(SQLModel, table=True):
     """Orders the bike's box carries on one trip."""
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    positions_dropped: int = 0
+    """Positions the hub dropped because they were dated too far ahead of its clock (a receiver's date bug)."""
+    last_drop_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the hub last dropped one (its own clock)."""
+    last_drop_ahead_s: float | None = None
+    """How far ahead of the hub's clock the last dropped position was dated."""
 
 
 class RiderPositionRecord(SQLModel, table=True):

@@ -3,36 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from contracts.kitchen import KitchenTicket, TicketLine
+from hub.orders.api import LineForKitchen, OrderForKitchen
 
-
-@dataclass(frozen=True)
-class LineForKitchen:
-    line_id: str
-    line_no: int
-    name: str
-    quantity: int
-    modifiers: tuple[str, ...]
-    allergens: tuple[str, ...]
-    note: str | None
-    station_codes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class OrderForKitchen:
-    order_id: str
-    order_number: str
-    store_id: str
-    store_name: str
-    channel: str
-    placed_at: datetime
-    due_at: datetime | None
-    notes: str | None
-    customer_display: str | None
-    lines: tuple[LineForKitchen, ...]
+__all__ = ["LineForKitchen", "OrderForKitchen", "build_tickets", "stations_of", "ticket_id_for"]
 
 
 def ticket_id_for(order_id: str, station_code: str) -> str:

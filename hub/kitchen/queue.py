@@ -1,10 +1,14 @@
-"""Queueing kitchen tickets: an outbox row and a tracking record per ticket, in the caller's transaction."""
+"""Queueing kitchen tickets: an outbox row and a tracking record per ticket, in the caller's transaction.
+
+A new order's tickets go in as one statement on PostgreSQL (the outbox rows as a data-modifying CTE
+of the tickets' insert), right after the order's own statement; elsewhere as one executemany each.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -14,6 +18,23 @@ from hub.kitchen.tables import KitchenTicketRecord
 from hub.outbox.writer import outbox_row, outbox_table
 
 tickets_table = KitchenTicketRecord.__table__  # type: ignore[attr-defined]
+
+_PG_NEW_TICKETS = text(
+    """
+WITH m AS (
+    INSERT INTO outbox (message_id, topic, payload, qos, retain, created_at, attempts)
+    SELECT u.message_id, u.topic, u.payload, u.qos, u.retain, :outbox_at, 0
+    FROM unnest(CAST(:m_id AS text[]), CAST(:m_topic AS text[]), CAST(:m_payload AS bytea[]),
+                CAST(:m_qos AS int[]), CAST(:m_retain AS boolean[]))
+         AS u(message_id, topic, payload, qos, retain)
+)
+INSERT INTO kitchen_tickets (ticket_id, order_id, store_id, station_code, revision, outbox_message_id, created_at)
+SELECT u.ticket_id, u.order_id, u.store_id, u.station_code, u.revision, u.message_id, :at
+FROM unnest(CAST(:t_id AS text[]), CAST(:t_order AS text[]), CAST(:t_store AS text[]), CAST(:t_station AS text[]),
+            CAST(:t_revision AS int[]), CAST(:m_id AS text[]))
+     AS u(ticket_id, order_id, store_id, station_code, revision, message_id)
+"""
+)
 
 
 def queue_new_tickets(
@@ -26,6 +47,26 @@ def queue_new_tickets(
         outbox_row(topics.KITCHEN_TICKET, t, root=root, source=source, store_id=t.store_id, station_id=t.station_id)
         for t in tickets
     ]
+    bind = conn.get_bind() if isinstance(conn, Session) else conn
+    if bind.dialect.name == "postgresql":
+        conn.execute(
+            _PG_NEW_TICKETS,
+            {
+                "outbox_at": rows[0]["created_at"],
+                "at": at,
+                "m_id": [r["message_id"] for r in rows],
+                "m_topic": [r["topic"] for r in rows],
+                "m_payload": [r["payload"] for r in rows],
+                "m_qos": [r["qos"] for r in rows],
+                "m_retain": [r["retain"] for r in rows],
+                "t_id": [t.ticket_id for t in tickets],
+                "t_order": [t.order_id for t in tickets],
+                "t_store": [t.store_id for t in tickets],
+                "t_station": [t.station_id for t in tickets],
+                "t_revision": [t.revision for t in tickets],
+            },
+        )
+        return
     conn.execute(outbox_table.insert(), rows)
     conn.execute(
         tickets_table.insert(),
@@ -87,5 +128,7 @@ def queue_revised_tickets(
                     shown_at=None,
                     bumped_at=None if not ticket.reprint else tickets_table.c.bumped_at,
                     alerted_at=None,
+                    resends=0,
+                    next_resend_at=None,
                 )
             )

@@ -11,8 +11,7 @@ from hub.kitchen.schemas import KitchenTicketOut, StationTimes
 from hub.kitchen.stats import station_times
 from hub.kitchen.tables import KitchenTicketRecord
 from hub.kitchen.tickets import reprint_tickets, ticket_state
-from hub.orders.router import messaging_of
-from hub.orders.service import visible_order
+from hub.orders.api import visible_order
 from hub.problems import problem_responses
 
 router = APIRouter(prefix="/kitchen", tags=["kitchen"], responses=problem_responses(401, 403, 404, 422))
@@ -57,7 +56,7 @@ def reprint(
 ) -> list[KitchenTicketOut]:
     """Print the order's tickets again (marked REPRINT), at one station or all."""
     order = visible_order(session, manager, order_id)
-    ids = reprint_tickets(session, order, station, messaging_of(ctx), actor=manager.label)
+    ids = reprint_tickets(session, order, station, ctx.messaging(), actor=manager.label)
     if not ids:
         raise NotFound(f"order {order_id} has no ticket for station {station!r}")
     session.commit()

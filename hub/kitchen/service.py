@@ -14,8 +14,7 @@ from contracts.kitchen import PrintOutcome, PrintResult, TicketReceived, TicketS
 from hub.db_types import utcnow
 from hub.errors import NotFound
 from hub.kitchen.tables import KitchenTicketRecord
-from hub.orders.domain import Fulfilment, OrderStatus, allowed_next
-from hub.orders.service import apply_transition, lock_order, record_event
+from hub.orders.api import Fulfilment, OrderStatus, allowed_next, apply_transition, lock_order, record_event
 
 tickets = KitchenTicketRecord.__table__  # type: ignore[attr-defined]
 
@@ -179,5 +178,4 @@ def flag_unconfirmed(session: Session, *, older_than: timedelta, now: datetime |
                 "waited_s": round((now - row["created_at"]).total_seconds(), 1),
             },
         )
-    session.commit()
     return [dict(r) for r in rows]

@@ -1,10 +1,10 @@
-"""Per-station ticket times, computed in the database."""
+"""Per-station ticket times and the count of unconfirmed tickets, computed in the database."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from hub.db_types import utcnow
@@ -46,3 +46,18 @@ def station_times(
             )
         )
     return out
+
+
+def count_unconfirmed(session: Session, *, older_than: timedelta, now: datetime) -> int:
+    """Tickets neither printed, shown nor bumped ``older_than`` after they were made: still unconfirmed now."""
+    query = (
+        select(func.count())
+        .select_from(tickets)
+        .where(
+            tickets.c.created_at < now - older_than,
+            tickets.c.printed_at.is_(None),
+            tickets.c.shown_at.is_(None),
+            tickets.c.bumped_at.is_(None),
+        )
+    )
+    return int(session.execute(query).scalar_one())

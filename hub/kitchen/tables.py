@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from hub.db_types import UTCDateTime, utcnow
@@ -11,6 +12,7 @@ class KitchenTicketRecord(SQLModel, table=True):
     """One station's ticket for one order: sent -> delivered to edge -> printed / shown -> bumped."""
 
     __tablename__ = "kitchen_tickets"
+    __table_args__ = (Index("ix_kitchen_tickets_unconfirmed", "printed_at", "delivered_at", "shown_at", "sent_at"),)
 
     ticket_id: str = Field(primary_key=True, max_length=110)
     order_id: str = Field(foreign_key="orders.id", index=True, max_length=36)
@@ -27,3 +29,6 @@ class KitchenTicketRecord(SQLModel, table=True):
     alerted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     printer_id: str | None = Field(default=None, max_length=64)
     backup_from: str | None = Field(default=None, max_length=64)
+    resends: int = 0
+    """Times re-published because no edge confirmed it (see ``hub.kitchen.resends``)."""
+    next_resend_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

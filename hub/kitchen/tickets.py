@@ -8,12 +8,12 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from hub.db_types import utcnow
+from hub.kernel.messaging import Messaging
 from hub.kitchen.dispatch import build_tickets
 from hub.kitchen.queue import queue_revised_tickets
-from hub.orders.service import Messaging, kitchen_view, record_event
-from hub.orders.tables import Order
+from hub.orders.api import Order, kitchen_view, orders_table, record_event
 
-orders = Order.__table__  # type: ignore[attr-defined]
+orders = orders_table
 
 
 def ticket_state(row: Any) -> str:

@@ -13,7 +13,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from hub.crm.sql_dialect import execute_count, insert_for
+from hub.crm.api import CustomersMerged
+from hub.db_types import utcnow
+from hub.kernel.sql_dialect import execute_count, insert_for
 from hub.loyalty.errors import NotEnoughPoints
 from hub.loyalty.tables import PointsAccount, PointsEntry
 
@@ -157,3 +159,8 @@ def move_ledger(conn: Conn, source_id: str, target_id: str, at: datetime) -> Non
                 index_elements=["customer_id"], set_={"balance": insert.excluded.balance, "updated_at": at}
             )
         )
+
+
+def on_customers_merged(conn: Conn, event: CustomersMerged) -> None:
+    """The source's points follow it into the target (``hub.wiring``)."""
+    move_ledger(conn, event.source_id, event.target_id, utcnow())

@@ -1,19 +1,18 @@
-"""Points ledgers, adjustments, rewards and the tier table."""
+"""Points ledgers, adjustments and the tier table (rewards: ``hub.marketing.reward_router``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query
 
 from hub.crm.config import load_config
-from hub.crm.roles import LedgerReaderDep, ProfileEditorDep
+from hub.crm.roles import LedgerReaderDep
 from hub.crm.service import visible_customer
 from hub.deps import OperatorDep, SessionDep, StaffDep
 from hub.loyalty import service
-from hub.loyalty.schemas import AdjustIn, PointsOut, RewardIn, TierRuleOut, TiersOut
-from hub.marketing.coupons import coupon_view, get_template
-from hub.marketing.schemas import CouponOut
+from hub.loyalty.points_views import masked_points, scoped_points
+from hub.loyalty.schemas import AdjustIn, PointsOut, TierRuleOut, TiersOut
 from hub.problems import problem_responses
 
 router = APIRouter(tags=["loyalty"], responses=problem_responses(401, 403, 404, 422))
@@ -27,9 +26,10 @@ def points(
     customer_id: CustomerId,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> PointsOut:
-    """The balance and the ledger it adds up to (newest entries first)."""
+    """The balance and the ledger it adds up to (newest entries first). A store manager sees the
+    balance (it is spent in any store) and the entries of their stores' orders and of no order."""
     visible_customer(session, reader, customer_id)
-    return service.points_view(session, customer_id, limit)
+    return masked_points(scoped_points(session, reader, service.points_view(session, customer_id, limit)), reader)
 
 
 @router.post("/customers/{customer_id}/points/adjustments", response_model=PointsOut, responses=problem_responses(409))
@@ -39,20 +39,6 @@ def adjust(session: SessionDep, operator: OperatorDep, customer_id: CustomerId, 
     service.adjust(session, operator, customer_id, body.delta, body.reason, body.key)
     session.commit()
     return service.points_view(session, customer_id)
-
-
-@router.post(
-    "/customers/{customer_id}/points/rewards",
-    response_model=CouponOut,
-    status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409),
-)
-def reward(session: SessionDep, manager: ProfileEditorDep, customer_id: CustomerId, body: RewardIn) -> CouponOut:
-    """Exchange points for a reward coupon (a template with points_cost); the same key exchanges once."""
-    visible_customer(session, manager, customer_id)
-    coupon = service.exchange_for_reward(session, manager, customer_id, body.template_id, body.key)
-    session.commit()
-    return coupon_view(coupon, get_template(session, coupon.template_id))
 
 
 @router.get("/loyalty/tiers", response_model=TiersOut)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from hub.api_types import RequestModel, StrictInt
+
 KEY = r"^[\x21-\x7e]{1,120}$"
 
 
@@ -28,14 +30,14 @@ class PointsOut(BaseModel):
     """Newest first (at most ``limit``)."""
 
 
-class AdjustIn(BaseModel):
-    delta: int = Field(ge=-10_000_000, le=10_000_000)
+class AdjustIn(RequestModel):
+    delta: StrictInt = Field(ge=-10_000_000, le=10_000_000)
     reason: str = Field(min_length=1, max_length=200)
     key: str = Field(pattern=KEY)
     """Idempotency key: the same key adjusts once."""
 
 
-class RewardIn(BaseModel):
+class RewardIn(RequestModel):
     template_id: str = Field(min_length=1, max_length=64)
     """A coupon template with a points_cost."""
     key: str = Field(pattern=KEY)

@@ -1,19 +1,16 @@
-"""Points: the ledger view, manual adjustments, exchanging points for a reward coupon."""
+"""Points: the ledger view and manual adjustments (rewards: ``hub.marketing.rewards``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from hub.audit.service import record_audit
-from hub.auth.principal import Principal
 from hub.db_types import utcnow
 from hub.errors import InvalidInput
-from hub.loyalty.ledger import balance, ledger, post, spend
+from hub.kernel.principal import Principal
+from hub.loyalty.ledger import balance, ledger, post
 from hub.loyalty.schemas import PointsEntryOut, PointsOut
-from hub.marketing.coupons import get_template, grant_coupon
 
 
 def points_view(session: Session, customer_id: str, limit: int = 100) -> PointsOut:
@@ -61,27 +58,3 @@ def adjust(session: Session, principal: Principal, customer_id: str, delta: int,
             target_id=customer_id,
             detail={"delta": delta, "key": key},
         )
-
-
-def exchange_for_reward(session: Session, principal: Principal, customer_id: str, template_id: str, key: str) -> Any:
-    """Spend the template's points_cost and grant one coupon, in one transaction; idempotent by key."""
-    template = get_template(session, template_id)
-    if template.points_cost is None:
-        raise InvalidInput(f"coupon template {template_id!r} is not a points reward")
-    now = utcnow()
-    grant_key = f"reward:{customer_id}:{key}"
-    coupon, granted = grant_coupon(
-        session, template_id=template_id, customer_id=customer_id, grant_key=grant_key, at=now, actor=principal.label
-    )
-    if granted:
-        spend(
-            session,
-            customer_id=customer_id,
-            points=template.points_cost,
-            kind="reward",
-            key=grant_key,
-            note=f"reward {template.name}"[:200],
-            actor=principal.label,
-            at=now,
-        )
-    return coupon

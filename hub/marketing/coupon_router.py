@@ -6,13 +6,17 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from hub.audit.service import record_audit
+from hub.crm.api import order_ids_elsewhere
 from hub.crm.roles import LedgerReaderDep, MarketerDep
 from hub.crm.service import visible_customer
+from hub.crm.store_scope import sees_customer_id
 from hub.db_types import utcnow
 from hub.deps import SessionDep, StaffDep
+from hub.errors import NotFound
+from hub.kernel.principal import Principal
 from hub.marketing import coupons as service
 from hub.marketing.schemas import CouponOut, CouponTemplateIn, CouponTemplateOut, CouponTemplatePatch, GrantIn
 from hub.marketing.tables import CouponTemplate
@@ -21,6 +25,12 @@ from hub.problems import problem_responses
 router = APIRouter(tags=["coupons"], responses=problem_responses(401, 403, 404, 422))
 TemplateId = Annotated[str, Path(max_length=64)]
 Code = Annotated[str, Path(min_length=4, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+def scoped_coupons(session: Session, principal: Principal, coupons: list[CouponOut]) -> list[CouponOut]:
+    """A store manager's view of a customer's coupons: none redeemed on another store's order."""
+    elsewhere = order_ids_elsewhere(session, principal, {c.order_id for c in coupons if c.order_id})
+    return [c for c in coupons if c.order_id not in elsewhere] if elsewhere else coupons
 
 
 @router.post(
@@ -104,15 +114,17 @@ def customer_coupons(
     available: Annotated[bool, Query(description="only coupons that can be used now")] = False,
 ) -> list[CouponOut]:
     visible_customer(session, reader, customer_id)
-    return service.customer_coupons(session, customer_id, only_available=available)
+    return scoped_coupons(session, reader, service.customer_coupons(session, customer_id, only_available=available))
 
 
 @router.get("/coupons/{code}", response_model=CouponOut)
 def find(session: SessionDep, staff: StaffDep, code: Code) -> CouponOut:
     """Look a coupon up by its code (the customer shows it at the counter)."""
     row, template = service.find_by_code(session, code)
-    visible_customer(session, staff, row.customer_id)
-    return service.coupon_view(row, template)
+    found = scoped_coupons(session, staff, [service.coupon_view(row, template)])
+    if not found or not sees_customer_id(session, staff, row.customer_id):
+        raise NotFound("no coupon with this code")  # another store's customer or redemption
+    return found[0]
 
 
 @router.post("/coupons/{code}/void", response_model=CouponOut, responses=problem_responses(409))

@@ -10,13 +10,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from hub.crm.sql_dialect import execute_count, insert_for, is_postgres
+from hub.crm.api import CustomersMerged
 from hub.db_types import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.kernel.sql_dialect import execute_count, insert_for, is_postgres
 from hub.marketing.coupon_rules import CouponKind, CouponTerms, describe
 from hub.marketing.errors import CouponLimitReached, CouponUnavailable
 from hub.marketing.schemas import CouponOut, CouponTemplateIn, CouponTemplateOut, CouponTemplatePatch
 from hub.marketing.tables import Coupon, CouponTemplate
+from hub.notifications.api import CouponShown
 
 templates = CouponTemplate.__table__  # type: ignore[attr-defined]
 coupons = Coupon.__table__  # type: ignore[attr-defined]
@@ -103,6 +105,8 @@ def validity(template: Any, at: datetime) -> tuple[datetime, datetime]:
         for e in (template.valid_until, at + timedelta(days=template.valid_days) if template.valid_days else None)
         if e
     ]
+    if not ends:  # the API requires an end; a row written another way gets a refusal, not a crash
+        raise CouponUnavailable(f"coupon template {template.id!r} has no end: give it valid_until or valid_days")
     return start, min(ends)
 
 
@@ -219,3 +223,15 @@ def void_coupon(conn: Conn, code: str) -> None:
 def move_coupons(conn: Conn, source_id: str, target_id: str) -> None:
     """A merge: the source's coupons become the target's (per-customer slots move out of the way)."""
     conn.execute(update(coupons).where(coupons.c.customer_id == source_id).values(customer_id=target_id, slot=None))
+
+
+def on_customers_merged(conn: Conn, event: CustomersMerged) -> None:
+    """The source's coupons follow it into the target (``hub.wiring``)."""
+    move_coupons(conn, event.source_id, event.target_id)
+
+
+def coupon_for_message(session: Session, coupon_id: int) -> CouponShown:
+    """The code, title and end of a coupon a notification names (``NotificationSender``'s coupon lookup)."""
+    coupon = session.execute(select(coupons).where(coupons.c.id == coupon_id)).one()
+    title = describe(terms_of(get_template(session, coupon.template_id)))
+    return CouponShown(code=coupon.code, title=title, valid_until=coupon.valid_until)

@@ -12,12 +12,13 @@ import time
 from collections.abc import Callable
 
 from hub.context import HubContext
-from hub.crm.job_lock import try_transaction_lock
 from hub.crm.recompute import recompute_all
 from hub.db_types import utcnow
+from hub.kernel.job_lock import try_transaction_lock
+from hub.marketing.coupons import coupon_for_message
 from hub.marketing.order_feed import drain
 from hub.marketing.rule_runner import run_scheduled_rules
-from hub.notifications.sender import NotificationSender
+from hub.notifications.api import NotificationSender
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,9 @@ def sender_once(ctx: HubContext, sender: NotificationSender) -> None:
 
 async def run_crm_jobs(ctx: HubContext, tick_s: float = 0.5) -> None:
     crm = ctx.settings.crm
-    sender = NotificationSender(ctx.db, ctx.settings.notify, ctx.secret, default_tz=ctx.settings.default_timezone)
+    sender = NotificationSender(
+        ctx.db, ctx.settings.notify, ctx.secret, default_tz=ctx.settings.default_timezone, coupons=coupon_for_message
+    )
     jobs: list[tuple[str, float, Callable[[], None]]] = [
         ("order-feed", crm.feed_interval_s, lambda: feed_once(ctx)),
         ("recompute", crm.recompute_interval_s, lambda: recompute_once(ctx)),

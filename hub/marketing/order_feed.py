@@ -21,9 +21,9 @@ from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
 from hub.crm.config import CrmConfig, get_state, load_config, put_state
-from hub.crm.job_lock import try_transaction_lock
 from hub.crm.recompute import refresh_and_score
-from hub.crm.sql_dialect import set_local_work_mem
+from hub.kernel.job_lock import try_transaction_lock
+from hub.kernel.sql_dialect import set_local_work_mem
 from hub.loyalty.order_points import earn_for_order, refund_for_order, reverse_for_order
 from hub.marketing.coupons import coupons
 from hub.marketing.late_rules import late_rules, react_to_lateness
@@ -38,7 +38,8 @@ events = OrderEvent.__table__  # type: ignore[attr-defined]
 FEED_KEY = "order_feed"
 GAP_TIMEOUT_S = 120.0
 MAX_GAPS = 5000
-STATS_EVENTS = frozenset({"order.placed", "order.status_changed", "order.refunded", "order.imported"})
+STATS_EVENTS = frozenset({"order.placed", "order.status_changed", "order.refunded"})
+"""(``order.imported``: the import refreshes its customers in its own transactions.)"""
 CLOSED_UNPAID = frozenset({"cancelled", "failed"})
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from hub.crm.config import load_config
-from hub.crm.sql_dialect import execute_count
 from hub.errors import InvalidInput
+from hub.kernel.sql_dialect import execute_count
 from hub.loyalty.ledger import spend
 from hub.marketing.coupon_rules import check_applies, discount_for
 from hub.marketing.coupons import coupons, get_template, terms_of

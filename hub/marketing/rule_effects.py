@@ -14,8 +14,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from hub.crm.profile_tables import CustomerConsent
-from hub.crm.sql_dialect import execute_count, insert_for, random_code
 from hub.db_types import UTCDateTime
+from hub.kernel.sql_dialect import execute_count, insert_for, random_code
 from hub.marketing.coupons import coupons, templates, validity
 from hub.marketing.tables import RuleAction
 from hub.notifications.tables import Notification

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Query, status
 from sqlmodel import select
 
 from hub.audit.service import record_audit
@@ -12,6 +12,7 @@ from hub.crm.roles import MarketerDep
 from hub.db_types import utcnow
 from hub.deps import ContextDep, SessionDep, StaffDep
 from hub.marketing import rule_service as service
+from hub.marketing.rule_preview import preview_rule
 from hub.marketing.rule_runner import run_rule
 from hub.marketing.rule_schemas import RuleIn, RuleOut, RulePatch, RuleRunOut, RuleStatsOut
 from hub.marketing.tables import MarketingRule
@@ -56,8 +57,15 @@ def update_rule(session: SessionDep, marketer: MarketerDep, rule_id: RuleId, bod
 
 
 @router.post("/{rule_id}/run", response_model=RuleRunOut, responses=problem_responses(409))
-def run_now(ctx: ContextDep, marketer: MarketerDep, rule_id: RuleId) -> RuleRunOut:
-    """Run an enabled scheduled rule now (it grants nothing it already granted)."""
+def run_now(
+    ctx: ContextDep,
+    marketer: MarketerDep,
+    rule_id: RuleId,
+    dry_run: Annotated[bool, Query(description="count who would be targeted; grant and send nothing")] = False,
+) -> RuleRunOut:
+    """Run an enabled scheduled rule now (it grants nothing it already granted), or a dry run of any rule."""
+    if dry_run:
+        return preview_rule(ctx.db, rule_id, now=utcnow(), default_tz=ctx.settings.default_timezone)
     result = run_rule(
         ctx.db,
         rule_id,

@@ -19,12 +19,12 @@ from sqlalchemy import and_, func, literal, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from hub.crm.job_lock import session_lock
-from hub.crm.recompute import store_timezones
-from hub.crm.sql_dialect import insert_for
+from hub.crm.recompute import score_missing, store_timezones
 from hub.db import Database
 from hub.db_types import UTCDateTime
 from hub.errors import Conflict, NotFound
+from hub.kernel.job_lock import session_lock
+from hub.kernel.sql_dialect import insert_for
 from hub.marketing.coupons import coupons, get_template, validity
 from hub.marketing.rule_effects import grant_coupons, queue_messages
 from hub.marketing.rule_schemas import RuleRunOut
@@ -95,11 +95,11 @@ class Counts:
         self.queued += other.queued
 
 
-def _coupon_terms(conn: Conn, spec: RuleSpec, now: datetime) -> Any | None:
+def coupon_terms(conn: Conn, spec: RuleSpec, now: datetime, *, lock: bool = True) -> Any | None:
     """The template row when coupons can be granted; raises Conflict when the rule cannot act."""
     if spec.coupon_template_id is None:
         return None
-    template = get_template(conn, spec.coupon_template_id, lock=True)
+    template = get_template(conn, spec.coupon_template_id, lock=lock)
     _, until = validity(template, now)
     if not template.active or until <= now:
         raise Conflict(f"rule {spec.id}: coupon template {template.id!r} is inactive or has ended")
@@ -118,7 +118,7 @@ def act(
 ) -> Counts:
     """One batch (customers with lower < id <= upper, or one customer) in the caller's transaction."""
     run_id = str(uuid.uuid4())
-    template = _coupon_terms(conn, spec, now)
+    template = coupon_terms(conn, spec, now)
     remaining = None
     if template is not None and template.total_limit is not None:
         remaining = template.total_limit - template.issued_count
@@ -136,8 +136,7 @@ def act(
     return counts
 
 
-def _insert_actions(
-    conn: Conn,
+def targets_query(
     spec: RuleSpec,
     targeting: Targeting,
     template: Any | None,
@@ -147,7 +146,8 @@ def _insert_actions(
     upper: str | None,
     remaining: int | None,
     customer_id: str | None,
-) -> int:
+) -> Any:
+    """The rule's action rows for these customers: the ones it acts on now and has not acted on yet."""
     period = targeting.period
     # What the rule already did in this range, read once and hash-joined: an anti-join against the
     # table this statement is filling would rescan the new rows for every candidate.
@@ -198,6 +198,22 @@ def _insert_actions(
         query = query.where(held.scalar_subquery() < template.per_customer_limit)
     if remaining is not None:
         query = query.order_by(stats.c.customer_id).limit(remaining)
+    return query
+
+
+def _insert_actions(
+    conn: Conn,
+    spec: RuleSpec,
+    targeting: Targeting,
+    template: Any | None,
+    now: datetime,
+    run_id: str,
+    lower: str | None,
+    upper: str | None,
+    remaining: int | None,
+    customer_id: str | None,
+) -> int:
+    query = targets_query(spec, targeting, template, now, run_id, lower, upper, remaining, customer_id)
     insert = insert_for(conn)(actions).from_select(
         ["rule_id", "customer_id", "period_key", "grant_key", "run_id", "at", "attribution_until"], query
     )
@@ -214,6 +230,21 @@ def _batch_upper(conn: Conn, lower: str | None, batch_size: int) -> str | None:
     return str(value) if value is not None else None
 
 
+def scheduled_spec(db: Database, rule_id: str, *, now: datetime, default_tz: str) -> tuple[RuleSpec, Targeting]:
+    with db.engine.connect() as conn:
+        spec = load_rule(conn, rule_id)
+        zones = store_timezones(conn)
+    if spec.trigger not in SCHEDULED:
+        raise Conflict(f"rule {rule_id} reacts to events; it has no scheduled run")
+    return spec, scheduled_targeting(spec.trigger, spec.params, now=now, zones=zones, default_tz=default_tz)
+
+
+def _complete_figures(db: Database, now: datetime, default_tz: str) -> int:
+    """Customers created since the last recompute (no order yet, or just imported) get their figures first."""
+    with db.engine.begin() as conn:
+        return score_missing(conn, now=now, default_tz=default_tz)
+
+
 def run_rule(
     db: Database,
     rule_id: str,
@@ -226,19 +257,15 @@ def run_rule(
 ) -> RuleRunOut:
     """Run a scheduled rule over every customer, batch by batch (each batch its own transaction)."""
     started = time.perf_counter()
-    with db.engine.connect() as conn:
-        spec = load_rule(conn, rule_id)
-        zones = store_timezones(conn)
-    if spec.trigger not in SCHEDULED:
-        raise Conflict(f"rule {rule_id} reacts to events; it has no scheduled run")
+    spec, targeting = scheduled_spec(db, rule_id, now=now, default_tz=default_tz)
     if require_enabled and not spec.enabled:
         raise Conflict(f"rule {rule_id} is disabled; enable it first")
-    targeting = scheduled_targeting(spec.trigger, spec.params, now=now, zones=zones, default_tz=default_tz)
     total = Counts()
     with session_lock(db.engine, f"rule:{rule_id}") as acquired:
         if lock and not acquired:
             logger.info("rule %s is running in another hub process; skipped", rule_id)
             return RuleRunOut(rule_id=rule_id, ran=False, targeted=0, granted=0, queued=0, seconds=0.0)
+        _complete_figures(db, now, default_tz)
         if db.is_postgres:  # fresh statistics: the planner then hash-joins against what the rule already did
             with db.engine.begin() as conn:
                 conn.execute(text("ANALYZE rule_actions"))
@@ -266,18 +293,22 @@ def run_rule(
     )
 
 
-def run_scheduled_rules(db: Database, *, now: datetime, default_tz: str) -> list[RuleRunOut]:
-    """Every enabled scheduled rule; a rule that cannot act is logged and the others still run."""
+def enabled_rule_ids(db: Database) -> list[str]:
+    """The enabled scheduled rules, by id."""
     with db.engine.connect() as conn:
-        ids = list(
+        return list(
             conn.execute(
                 select(rules.c.id)
                 .where(rules.c.enabled.is_(True), rules.c.trigger.in_([t.value for t in SCHEDULED]))
                 .order_by(rules.c.id)
             ).scalars()
         )
+
+
+def run_scheduled_rules(db: Database, *, now: datetime, default_tz: str) -> list[RuleRunOut]:
+    """Every enabled scheduled rule; a rule that cannot act is logged and the others still run."""
     results = []
-    for rule_id in ids:
+    for rule_id in enabled_rule_ids(db):
         try:
             results.append(run_rule(db, rule_id, now=now, default_tz=default_tz))
         except Conflict as exc:

@@ -12,7 +12,7 @@ from hub.errors import Conflict, InvalidInput, NotFound
 from hub.marketing.coupons import coupons, templates
 from hub.marketing.rule_runner import actions, notifications
 from hub.marketing.rule_schemas import RuleIn, RuleOut, RulePatch, RuleStatsOut
-from hub.marketing.rules import Audience, Trigger, parse_params
+from hub.marketing.rules import Audience, Trigger, contradiction, parse_params
 from hub.marketing.tables import MarketingRule
 from hub.notifications.tables import MessageTemplate
 from hub.orders.tables import Order
@@ -103,6 +103,9 @@ def update_rule(session: Session, rule_id: str, patch: RulePatch) -> MarketingRu
         raise InvalidInput("a rule needs a coupon template, a message template, or both")
     if rule.message_template_id is not None and not rule.channels:
         raise InvalidInput("a rule that sends a message needs at least one channel")
+    reason = contradiction(Trigger(rule.trigger), rule.params, Audience.model_validate(rule.audience))
+    if reason is not None:
+        raise InvalidInput(reason)
     rule.updated_at = utcnow()
     session.add(rule)
     session.flush()

@@ -1,7 +1,7 @@
 """Who a rule targets now, as SQL over ``customer_stats``: trigger, audience and period key.
 
 Business days are the customer's home-store zone's: each condition is written per zone with
-the UTC instants of that zone's local day boundaries (``hub.crm.business_days``).
+the UTC instants of that zone's local day boundaries (``hub.kernel.business_days``).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, cast, exists, literal, or_, true
 
-from hub.crm.business_days import birthday_on, days_ago_start, local_today, not_since
 from hub.crm.profile_tables import CustomerProfile, CustomerTag
 from hub.crm.stats_tables import CustomerStats
 from hub.crm.tables import Customer
 from hub.db_types import UTCDateTime
+from hub.kernel.business_days import birthday_on, days_ago_start, local_today, not_since
 from hub.marketing.rules import (
     Audience,
     BirthdayParams,
@@ -100,7 +100,7 @@ def scheduled_targeting(
         assert isinstance(params, RepurchaseParams)
         return Targeting(
             and_(
-                stats.c.orders_count >= 2,
+                stats.c.purchase_days >= 2,
                 stats.c.predicted_next_at < _at(now),
                 stats.c.predicted_next_at >= _at(now - timedelta(days=params.grace_days)),
             ),
@@ -122,9 +122,9 @@ def audience_condition(audience: Audience) -> ColumnElement[bool]:
     if audience.home_store_ids:
         conds.append(customers.c.home_store_id.in_(audience.home_store_ids))
     if audience.min_orders is not None:
-        conds.append(stats.c.orders_count >= audience.min_orders)
+        conds.append(stats.c.purchase_days >= audience.min_orders)
     if audience.max_orders is not None:
-        conds.append(stats.c.orders_count <= audience.max_orders)
+        conds.append(stats.c.purchase_days <= audience.max_orders)
     return and_(true(), *conds)
 
 

@@ -4,30 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from hub.api_types import SLUG, RequestModel, StrictBool, StrictInt, UtcDatetime
 from hub.marketing.coupon_rules import CouponKind
 
-SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 STORE_ID = r"^[A-Za-z0-9_.:-]{1,64}$"
 
 
-class CouponTemplateIn(BaseModel):
+class CouponTemplateIn(RequestModel):
     id: str = Field(pattern=SLUG)
     name: str = Field(min_length=1, max_length=120)
     kind: CouponKind
-    amount_off_fen: int | None = Field(default=None, ge=1, le=10_000_000)
-    percent_off: int | None = Field(default=None, ge=1, le=99)
+    amount_off_fen: StrictInt | None = Field(default=None, ge=1, le=10_000_000)
+    percent_off: StrictInt | None = Field(default=None, ge=1, le=99)
     """15 = 15% off (8.5折)."""
-    max_discount_fen: int | None = Field(default=None, ge=1, le=10_000_000)
-    min_spend_fen: int = Field(default=0, ge=0, le=100_000_000)
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
-    valid_days: int | None = Field(default=None, ge=1, le=3650)
-    per_customer_limit: int | None = Field(default=None, ge=1, le=1000)
-    total_limit: int | None = Field(default=None, ge=1, le=100_000_000)
+    max_discount_fen: StrictInt | None = Field(default=None, ge=1, le=10_000_000)
+    min_spend_fen: StrictInt = Field(default=0, ge=0, le=100_000_000)
+    valid_from: UtcDatetime | None = None
+    valid_until: UtcDatetime | None = None
+    valid_days: StrictInt | None = Field(default=None, ge=1, le=3650)
+    per_customer_limit: StrictInt | None = Field(default=None, ge=1, le=1000)
+    total_limit: StrictInt | None = Field(default=None, ge=1, le=100_000_000)
     store_ids: list[str] | None = Field(default=None, max_length=1000)
-    points_cost: int | None = Field(default=None, ge=1, le=100_000_000)
+    points_cost: StrictInt | None = Field(default=None, ge=1, le=100_000_000)
 
     @model_validator(mode="after")
     def _terms(self) -> CouponTemplateIn:
@@ -48,13 +48,13 @@ class CouponTemplateIn(BaseModel):
         return self
 
 
-class CouponTemplatePatch(BaseModel):
+class CouponTemplatePatch(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=120)
-    active: bool | None = None
-    valid_until: AwareDatetime | None = None
-    per_customer_limit: int | None = Field(default=None, ge=1, le=1000)
-    total_limit: int | None = Field(default=None, ge=1, le=100_000_000)
-    points_cost: int | None = Field(default=None, ge=1, le=100_000_000)
+    active: StrictBool | None = None
+    valid_until: UtcDatetime | None = None
+    per_customer_limit: StrictInt | None = Field(default=None, ge=1, le=1000)
+    total_limit: StrictInt | None = Field(default=None, ge=1, le=100_000_000)
+    points_cost: StrictInt | None = Field(default=None, ge=1, le=100_000_000)
 
 
 class CouponTemplateOut(BaseModel):
@@ -78,7 +78,7 @@ class CouponTemplateOut(BaseModel):
     active: bool
 
 
-class GrantIn(BaseModel):
+class GrantIn(RequestModel):
     customer_id: str = Field(min_length=1, max_length=36)
     key: str | None = Field(default=None, min_length=1, max_length=120, pattern=r"^[\x21-\x7e]+$")
     """Idempotency key: the same key never grants twice. Default: one grant per request."""

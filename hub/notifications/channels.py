@@ -4,7 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
+
+from sqlmodel import Session
+
+
+class Channel(StrEnum):
+    """Where a message goes: a text message, WeChat, or an email."""
+
+    SMS = "sms"
+    WECHAT = "wechat"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class CouponShown:
+    """A coupon as a message shows it."""
+
+    code: str
+    title: str
+    valid_until: datetime
+
+
+class CouponLookup(Protocol):
+    """The coupon a message names (marketing provides it: ``hub.marketing.api.coupon_for_message``)."""
+
+    def __call__(self, session: Session, coupon_id: int) -> CouponShown: ...
 
 
 class DeliveryFailed(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from hub.crm.business_days import zone
+from hub.kernel.business_days import zone
 
 
 def quiet_until(now: datetime, tz: str, start: time, end: time) -> datetime | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Form, Path, Query, Response, status
 from fastapi.responses import HTMLResponse
 from sqlmodel import select
 
@@ -17,6 +17,7 @@ from hub.deps import ContextDep, SessionDep, StaffDep
 from hub.errors import InvalidInput
 from hub.notifications import service
 from hub.notifications.schemas import MessageTemplateIn, MessageTemplateOut, NotificationOut, SendIn
+from hub.notifications.service import masked_notification
 from hub.notifications.signing import read_unsubscribe_token
 from hub.notifications.tables import MessageTemplate, Notification
 from hub.problems import problem_responses
@@ -64,7 +65,7 @@ def replace_template(
 @router.get("/notifications", response_model=list[NotificationOut])
 def list_notifications(
     session: SessionDep,
-    _marketer: MarketerDep,
+    marketer: MarketerDep,
     customer_id: Annotated[str | None, Query(max_length=36)] = None,
     rule_id: Annotated[str | None, Query(max_length=64)] = None,
     status_: Annotated[str | None, Query(alias="status", pattern=r"^(queued|sent|suppressed|failed)$")] = None,
@@ -77,7 +78,7 @@ def list_notifications(
         query = query.where(Notification.rule_id == rule_id)
     if status_ is not None:
         query = query.where(Notification.status == status_)
-    return [service.view(n) for n in session.exec(query).all()]
+    return [masked_notification(service.view(n), marketer) for n in session.exec(query).all()]
 
 
 @router.post(
@@ -99,24 +100,64 @@ def send(
     if not queued:
         response.status_code = status.HTTP_200_OK
     session.commit()
-    return service.view(row)
+    return masked_notification(service.view(row), marketer)
 
 
 @router.post("/notifications/{notification_id}/retry", response_model=NotificationOut, responses=problem_responses(409))
 def retry(
-    session: SessionDep, _marketer: MarketerDep, notification_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+    session: SessionDep, marketer: MarketerDep, notification_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
 ) -> NotificationOut:
     """Queue a failed message again."""
     row = service.retry(session, notification_id)
     session.commit()
-    return service.view(row)
+    return masked_notification(service.view(row), marketer)
 
 
-def _unsubscribe(ctx: ContextDep, session: SessionDep, token: str) -> str:
+def _valid_link(ctx: ContextDep, session: SessionDep, token: str) -> tuple[str, str]:
     found = read_unsubscribe_token(ctx.secret, token)
     if found is None or session.get(Customer, found[0]) is None:
         raise InvalidInput("this unsubscribe link is not valid")
-    customer_id, channel = found
+    return found
+
+
+CONFIRM_PAGE = (
+    "<!doctype html><html lang='zh'><meta charset='utf-8'><title>退订确认 / Unsubscribe</title>"
+    "<p>确定不再接收{channel}营销消息吗？<br>Stop marketing messages by {channel}?</p>"
+    "<form method='post' action='?token={token}'>"
+    "<input type='hidden' name='List-Unsubscribe' value='One-Click'>"
+    "<button type='submit'>确认退订 / Unsubscribe</button></form></html>"
+)
+DONE_PAGE = (
+    "<!doctype html><html lang='zh'><meta charset='utf-8'><title>已退订</title>"
+    "<p>已退订：{channel}。您将不再收到此渠道的营销消息。<br>Unsubscribed from {channel}.</p></html>"
+)
+ONE_CLICK = "One-Click"
+
+
+@public.get("/unsubscribe", response_class=HTMLResponse, responses={200: {"content": {"text/html": {}}}})
+def unsubscribe_page(
+    ctx: ContextDep, session: SessionDep, token: Annotated[str, Query(max_length=300)]
+) -> HTMLResponse:
+    """The link in every message: a page asking to confirm. Opening it changes nothing.
+
+    Mail scanners and link previews open links by themselves; only the page's button (a POST) unsubscribes.
+    """
+    _customer_id, channel = _valid_link(ctx, session, token)
+    return HTMLResponse(CONFIRM_PAGE.format(channel=html.escape(channel), token=html.escape(token, quote=True)))
+
+
+@public.post("/unsubscribe", response_class=HTMLResponse, responses={200: {"content": {"text/html": {}}}})
+def unsubscribe(
+    ctx: ContextDep,
+    session: SessionDep,
+    token: Annotated[str, Query(max_length=300)],
+    one_click: Annotated[str, Form(alias="List-Unsubscribe", max_length=32)],
+) -> HTMLResponse:
+    """Unsubscribe: RFC 8058 one-click (mail clients POST ``List-Unsubscribe=One-Click`` to the
+    List-Unsubscribe URL) and the confirmation page's button. No sign-in: the token is HMAC-signed."""
+    if one_click != ONE_CLICK:
+        raise InvalidInput("the body must be List-Unsubscribe=One-Click")
+    customer_id, channel = _valid_link(ctx, session, token)
     service.unsubscribe(session, customer_id, channel)
     record_audit(
         session,
@@ -127,25 +168,4 @@ def _unsubscribe(ctx: ContextDep, session: SessionDep, token: str) -> str:
         detail={"channel": channel},
     )
     session.commit()
-    return channel
-
-
-PAGE = (
-    "<!doctype html><html lang='zh'><meta charset='utf-8'><title>已退订</title>"
-    "<p>已退订：{channel}。您将不再收到此渠道的营销消息。</p></html>"
-)
-
-
-@public.get("/unsubscribe", response_class=HTMLResponse, responses={200: {"content": {"text/html": {}}}})
-def unsubscribe_link(
-    ctx: ContextDep, session: SessionDep, token: Annotated[str, Query(max_length=300)]
-) -> HTMLResponse:
-    """The link in every message: one click, no sign-in (the token is HMAC-signed)."""
-    channel = _unsubscribe(ctx, session, token)
-    return HTMLResponse(PAGE.format(channel=html.escape(channel)))
-
-
-@public.post("/unsubscribe", status_code=status.HTTP_204_NO_CONTENT)
-def unsubscribe_one_click(ctx: ContextDep, session: SessionDep, token: Annotated[str, Query(max_length=300)]) -> None:
-    """RFC 8058 one-click unsubscribe (mail clients POST to the List-Unsubscribe URL)."""
-    _unsubscribe(ctx, session, token)
+    return HTMLResponse(DONE_PAGE.format(channel=html.escape(channel)))

@@ -7,12 +7,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from hub.marketing.rules import Channel
-from hub.marketing.schemas import SLUG
+from hub.api_types import SLUG, RequestModel
+from hub.notifications.channels import Channel
 from hub.notifications.templates import VARIABLES, unknown_variables
 
 
-class MessageTemplateIn(BaseModel):
+class MessageTemplateIn(RequestModel):
+    line_break_fields = frozenset({"body"})
+
     id: str = Field(pattern=SLUG)
     name: str = Field(min_length=1, max_length=120)
     subject: str = Field(default="", max_length=200)
@@ -50,7 +52,7 @@ class NotificationOut(BaseModel):
     sent_at: datetime | None
 
 
-class SendIn(BaseModel):
+class SendIn(RequestModel):
     template_id: str = Field(min_length=1, max_length=64)
     channel: Channel
     key: str = Field(pattern=r"^[\x21-\x7e]{1,120}$")

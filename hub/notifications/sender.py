@@ -17,18 +17,22 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from hub.crm.business_days import zone
 from hub.crm.config import load_config
 from hub.crm.profile_tables import CustomerConsent, CustomerProfile
-from hub.crm.sql_dialect import is_postgres
 from hub.crm.stats_tables import CustomerStats
 from hub.crm.tables import Customer, CustomerIdentity
 from hub.db import Database
 from hub.db_types import utcnow
+from hub.kernel.business_days import zone
+from hub.kernel.sql_dialect import is_postgres
 from hub.loyalty.ledger import balance
-from hub.marketing.coupon_rules import describe
-from hub.marketing.coupons import coupons, get_template, terms_of
-from hub.notifications.channels import ChannelNotConfigured, DeliveryFailed, DeliveryPort, OutgoingMessage
+from hub.notifications.channels import (
+    ChannelNotConfigured,
+    CouponLookup,
+    DeliveryFailed,
+    DeliveryPort,
+    OutgoingMessage,
+)
 from hub.notifications.email_channel import EmailChannel
 from hub.notifications.quiet_hours import quiet_until
 from hub.notifications.settings import NotifySettings
@@ -92,9 +96,12 @@ class NotificationSender:
         secret: str,
         *,
         default_tz: str,
+        coupons: CouponLookup,
         channels: dict[str, DeliveryPort] | None = None,
     ) -> None:
+        """``coupons``: a message naming a coupon shows its code, title and last day (marketing's lookup)."""
         self._db = db
+        self._coupons = coupons
         self._settings = settings
         self._secret = secret
         self._default_tz = default_tz
@@ -203,10 +210,10 @@ class NotificationSender:
         values["tier"] = names.get(tier or "", "会员")
         code = None
         if row.coupon_id is not None:
-            coupon = session.execute(select(coupons).where(coupons.c.id == row.coupon_id)).one()
+            coupon = self._coupons(session, row.coupon_id)
             code = coupon.code
             values["coupon_code"] = code
-            values["coupon_title"] = describe(terms_of(get_template(session, coupon.template_id)))
+            values["coupon_title"] = coupon.title
             last_day = (coupon.valid_until - timedelta(microseconds=1)).astimezone(zone(tz)).date()
             values["coupon_valid_until"] = f"{last_day.month}月{last_day.day}日"
         values.update({k: v for k, v in dict(row.variables or {}).items() if k in VARIABLES})

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from hub.crm.api import CustomersMerged, policy_for
 from hub.crm.profile import set_consent
-from hub.crm.sql_dialect import execute_count, insert_for
 from hub.db_types import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.kernel.principal import Principal
+from hub.kernel.sql_dialect import execute_count, insert_for
 from hub.notifications.schemas import MessageTemplateIn, NotificationOut, SendIn
 from hub.notifications.tables import MessageTemplate, Notification
 
@@ -33,6 +36,11 @@ def save_template(session: Session, body: MessageTemplateIn, *, create: bool) ->
 
 def view(row: Any) -> NotificationOut:
     return NotificationOut.model_validate(row, from_attributes=True)
+
+
+def masked_notification(view: NotificationOut, principal: Principal) -> NotificationOut:
+    """The last error is free text (it may quote an address): masked by the caller's role."""
+    return view.model_copy(update={"last_error": policy_for(principal.role).text(view.last_error)})
 
 
 def queue_message(session: Session, customer_id: str, body: SendIn, actor: str) -> tuple[Any, bool]:
@@ -78,3 +86,12 @@ def retry(session: Session, notification_id: int) -> Any:
 
 def unsubscribe(session: Session, customer_id: str, channel: str) -> None:
     set_consent(session, customer_id, channel, False, source="unsubscribe")
+
+
+def on_customers_merged(conn: Session | Connection, event: CustomersMerged) -> None:
+    """Messages still queued for the source go to the target (``hub.wiring``); sent ones stay as they were."""
+    conn.execute(
+        update(notifications)
+        .where(notifications.c.customer_id == event.source_id, notifications.c.status == "queued")
+        .values(customer_id=event.target_id)
+    )

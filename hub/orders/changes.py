@@ -2,29 +2,28 @@
 
 Lines that stay the same keep their id; the others are cancelled and the new ones added. Only the
 stations concerned get a new ticket revision (the store prints a change ticket with NEW and
-CANCELLED lines); a station left with nothing to cook gets a cancel ticket.
+CANCELLED lines); a station left with nothing to cook gets a cancel ticket. The kitchen queues
+those tickets on ``OrderLinesChanged``, in this transaction.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from hub.auth.principal import Principal
 from hub.db_types import new_id, utcnow
 from hub.errors import Conflict, NotFound
-from hub.kitchen.dispatch import build_tickets, stations_of
-from hub.kitchen.queue import queue_revised_tickets
+from hub.kernel.messaging import Messaging
+from hub.kernel.principal import Principal
 from hub.orders.domain import OrderStatus
-from hub.orders.pricing import RequestedLine, price_lines
+from hub.orders.events import OrderLinesChanged
 from hub.orders.schemas import OrderLineIn
-from hub.orders.service import Messaging, kitchen_view, lock_order, record_event, visible_order
+from hub.orders.service import kitchen_line, kitchen_view, lock_order, record_event, visible_order
 from hub.orders.tables import Order, OrderLine
-from hub.stores.catalog import StoreCatalogs
+from hub.stores.api import RequestedLine, StoreCatalogs, price_lines
 
 orders = Order.__table__  # type: ignore[attr-defined]
 order_lines = OrderLine.__table__  # type: ignore[attr-defined]
@@ -83,28 +82,26 @@ def change_lines(
     next_no = (
         session.execute(select(func.max(order_lines.c.line_no)).where(order_lines.c.order_id == order.id)).scalar() or 0
     ) + 1
-    if added:
-        session.execute(
-            order_lines.insert(),
-            [
-                dict(
-                    id=new_id(),
-                    order_id=order.id,
-                    line_no=next_no + i,
-                    sku=p.sku,
-                    name=p.name,
-                    quantity=p.quantity,
-                    unit_price_fen=p.unit_price_fen,
-                    total_fen=p.total_fen,
-                    modifiers=list(p.modifiers),
-                    note=p.note,
-                    station_codes=list(p.station_codes),
-                    allergens=list(p.allergens),
-                    cancelled=False,
-                )
-                for i, p in enumerate(added)
-            ],
+    added_rows = [
+        dict(
+            id=new_id(),
+            order_id=order.id,
+            line_no=next_no + i,
+            sku=p.sku,
+            name=p.name,
+            quantity=p.quantity,
+            unit_price_fen=p.unit_price_fen,
+            total_fen=p.total_fen,
+            modifiers=list(p.modifiers),
+            note=p.note,
+            station_codes=list(p.station_codes),
+            allergens=list(p.allergens),
+            cancelled=False,
         )
+        for i, p in enumerate(added)
+    ]
+    if added_rows:
+        session.execute(order_lines.insert(), added_rows)
     discount = min(order.discount_fen, priced.subtotal_fen)
     revision = order.revision + 1
     session.execute(
@@ -133,19 +130,17 @@ def change_lines(
     )
 
     view, names = kitchen_view(session, order)
-    touched = {code for p in added for code in p.station_codes} | {
-        code for r in cancelled for code in r["station_codes"]
-    }
-    still_cooking = set(stations_of(view))
-    tickets = build_tickets(view, names, revision=revision, only_stations=sorted(touched & still_cooking))
-    emptied = sorted(touched - still_cooking)
-    if emptied:
-        old_view, _ = kitchen_view(session, order, include_cancelled_ids=[r["id"] for r in cancelled])
-        gone = replace(
-            old_view, lines=tuple(line for line in old_view.lines if line.line_id in {r["id"] for r in cancelled})
-        )
-        tickets += build_tickets(gone, names, revision=revision, only_stations=emptied, cancelled=True)
-    queue_revised_tickets(session, tickets, root=messaging.root, source=messaging.source, at=now)
+    changed = OrderLinesChanged(
+        order=view,
+        station_names=names,
+        revision=revision,
+        added=tuple(kitchen_line(r) for r in added_rows),
+        cancelled=tuple(kitchen_line(r) for r in sorted(cancelled, key=lambda r: r["line_no"])),
+        at=now,
+        root=messaging.root,
+        source=messaging.source,
+    )
+    messaging.events.publish(session, changed)
     session.commit()
     session.refresh(order)  # totals were updated with Core statements
     return order

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from hub.auth.principal import Principal
 from hub.db_types import utcnow
 from hub.errors import Conflict, InvalidInput
+from hub.kernel.principal import Principal
 from hub.orders.domain import OrderStatus
 from hub.orders.schemas import RefundOut
 from hub.orders.service import lock_order, record_event, visible_order

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlmodel import select
 
-from hub.auth.principal import Principal
-from hub.auth.roles import Role
+from hub.crm.masked_views import masked_events, masked_order, masked_refund
 from hub.deps import ContextDep, ManagerDep, PrincipalDep, SessionDep, require
 from hub.errors import Forbidden
+from hub.kernel.principal import Principal
+from hub.kernel.roles import Role
 from hub.orders import changes, refunds, service
 from hub.orders.domain import OrderStatus
 from hub.orders.schemas import OrderEventOut, OrderIn, OrderLinesIn, OrderOut, RefundIn, RefundOut, StatusChangeIn
@@ -20,12 +21,6 @@ router = APIRouter(prefix="/orders", tags=["orders"], responses=problem_response
 CHANGERS = frozenset({Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.CHANNEL})
 RefunderDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.FINANCE))]
 READERS = frozenset({Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.FINANCE, Role.MARKETER, Role.CHANNEL})
-
-
-def messaging_of(ctx: ContextDep) -> service.Messaging:
-    return service.Messaging(
-        root=ctx.settings.mqtt.topic_root, source=ctx.settings.source_id, phone_region=ctx.settings.phone_region
-    )
 
 
 @router.post(
@@ -40,8 +35,11 @@ def messaging_of(ctx: ContextDep) -> service.Messaging:
 def place_order(
     ctx: ContextDep, session: SessionDep, principal: PrincipalDep, body: OrderIn, response: Response
 ) -> OrderOut:
-    """Place an order. ``(channel, external_id)`` is the idempotency key: a retry returns the first order."""
-    placed = service.place_order(session, principal, body, messaging_of(ctx), catalogs=ctx.catalogs)
+    """Place an order. ``(channel, external_id)`` (and the store, for store-scoped channels such as
+    ``manual``, ``phone``, ``walk-in``) is the idempotency key: a retry returns the first order (200);
+    the same key with another request is refused (422)."""
+    placed = service.place_order(session, principal, body, ctx.messaging(), catalogs=ctx.catalogs, now=ctx.clock())
+    session.commit()
     if placed.created:
         ctx.metrics.orders_created.labels(channel=principal.channel or body.channel or "manual").inc()
         ctx.wake_relay()
@@ -50,8 +48,10 @@ def place_order(
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
     if placed.view is not None:
-        return placed.view
-    return service.order_view(session, service.visible_order(session, principal, placed.order_id))
+        return masked_order(placed.view, principal)
+    return masked_order(
+        service.order_view(session, service.visible_order(session, principal, placed.order_id)), principal
+    )
 
 
 def _reader(principal: PrincipalDep) -> None:
@@ -77,13 +77,13 @@ def list_orders(
         query = query.where(Order.channel == principal.channel)
     if status_ is not None:
         query = query.where(Order.status == status_.value)
-    return [service.order_view(session, o) for o in session.exec(query).all()]
+    return [masked_order(service.order_view(session, o), principal) for o in session.exec(query).all()]
 
 
 @router.get("/{order_id}", response_model=OrderOut)
 def get_order(session: SessionDep, principal: PrincipalDep, order_id: str) -> OrderOut:
     _reader(principal)
-    return service.order_view(session, service.visible_order(session, principal, order_id))
+    return masked_order(service.order_view(session, service.visible_order(session, principal, order_id)), principal)
 
 
 @router.post("/{order_id}/status", response_model=OrderOut, responses=problem_responses(409))
@@ -91,9 +91,9 @@ def change_status(
     ctx: ContextDep, session: SessionDep, manager: ManagerDep, order_id: str, body: StatusChangeIn
 ) -> OrderOut:
     """Move the order to a new state; illegal transitions are refused with 409."""
-    order = service.change_status(session, manager, order_id, body.status, body.reason, messaging_of(ctx))
+    order = service.change_status(session, manager, order_id, body.status, body.reason, ctx.messaging())
     ctx.wake_relay()
-    return service.order_view(session, order)
+    return masked_order(service.order_view(session, order), manager)
 
 
 @router.put("/{order_id}/lines", response_model=OrderOut, responses=problem_responses(409))
@@ -104,9 +104,9 @@ def change_lines(
     get a change ticket (NEW / CANCELLED lines)."""
     if principal.role not in CHANGERS:
         raise Forbidden(f"the {principal.role} role may not change orders")
-    order = changes.change_lines(session, principal, order_id, body.lines, messaging_of(ctx), ctx.catalogs)
+    order = changes.change_lines(session, principal, order_id, body.lines, ctx.messaging(), ctx.catalogs)
     ctx.wake_relay()
-    return service.order_view(session, order)
+    return masked_order(service.order_view(session, order), principal)
 
 
 @router.post(
@@ -124,13 +124,14 @@ def refund(session: SessionDep, refunder: RefunderDep, order_id: str, body: Refu
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
-    return done
+    return masked_refund(done, refunder)
 
 
 @router.get("/{order_id}/events", response_model=list[OrderEventOut])
-def order_events(session: SessionDep, principal: PrincipalDep, order_id: str) -> list[OrderEvent]:
+def order_events(session: SessionDep, principal: PrincipalDep, order_id: str) -> list[OrderEventOut]:
     """The order's append-only history, oldest first."""
     _reader(principal)
     service.visible_order(session, principal, order_id)
     query = select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)  # type: ignore[arg-type]
-    return list(session.exec(query).all())
+    events = [OrderEventOut.model_validate(e, from_attributes=True) for e in session.exec(query).all()]
+    return masked_events(events, principal)

@@ -3,32 +3,40 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
+from hub.api_types import RequestModel, StrictFloat, StrictInt, UtcDatetime
 from hub.crm.identity import CustomerRef
 from hub.orders.domain import Fulfilment, OrderStatus
 
 
-class OrderLineIn(BaseModel):
+class OrderLineIn(RequestModel):
+    line_break_fields = frozenset({"note"})
+
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=999)
+    quantity: StrictInt = Field(ge=1, le=999)
     modifiers: list[str] = Field(default_factory=list, max_length=20)
     note: str | None = Field(default=None, max_length=500)
 
 
-class DeliveryIn(BaseModel):
+class DeliveryIn(RequestModel):
+    line_break_fields = frozenset({"address", "notes"})
+
     address: str = Field(min_length=1, max_length=500)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: StrictFloat | None = Field(default=None, ge=-90, le=90)
+    lon: StrictFloat | None = Field(default=None, ge=-180, le=180)
     coord_system: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
     """The system the coordinates are in; Chinese map services and platforms use gcj02 or bd09."""
     notes: str | None = Field(default=None, max_length=500)
 
 
-class OrderIn(BaseModel):
+class OrderIn(RequestModel):
+    line_break_fields = frozenset({"notes"})
+
     store_id: str = Field(min_length=1, max_length=64)
     external_id: str = Field(min_length=1, max_length=128)
-    """With the channel, the idempotency key: the same key twice returns the first order."""
+    """With the channel (and, for store-scoped channels, the store) the idempotency key: the same key
+    with the same request returns the first order; with another request it is refused (422)."""
     channel: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     """Staff only; an API key's channel is its own."""
     order_number: str | None = Field(default=None, max_length=32)
@@ -36,13 +44,15 @@ class OrderIn(BaseModel):
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     customer: CustomerRef | None = None
     delivery: DeliveryIn | None = None
-    delivery_fee_fen: int = Field(default=0, ge=0, le=10_000_000)
+    delivery_fee_fen: StrictInt = Field(default=0, ge=0, le=10_000_000)
     notes: str | None = Field(default=None, max_length=1000)
-    placed_at: AwareDatetime | None = None
-    promised_at: AwareDatetime | None = None
+    placed_at: UtcDatetime | None = None
+    """From a day before the hub's clock to 30 days ahead of it (``hub.orders.order_times``)."""
+    promised_at: UtcDatetime | None = None
+    """Within the same window."""
     coupon_code: str | None = Field(default=None, min_length=4, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
     """A coupon the customer holds: checked and consumed with the order, or the order is refused (409/422)."""
-    points_to_use: int = Field(default=0, ge=0, le=10_000_000)
+    points_to_use: StrictInt = Field(default=0, ge=0, le=10_000_000)
     """Loyalty points paid towards the order (worth ``fen_per_point`` each)."""
 
 
@@ -83,7 +93,9 @@ class OrderOut(BaseModel):
     lines: list[OrderLineOut]
 
 
-class StatusChangeIn(BaseModel):
+class StatusChangeIn(RequestModel):
+    line_break_fields = frozenset({"reason"})
+
     status: OrderStatus
     reason: str | None = Field(default=None, max_length=500)
 
@@ -96,16 +108,18 @@ class OrderEventOut(BaseModel):
     data: dict[str, Any]
 
 
-class OrderLinesIn(BaseModel):
+class OrderLinesIn(RequestModel):
     """The order's lines as they should be now; unchanged lines keep their place on the tickets."""
 
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
 
 
-class RefundIn(BaseModel):
+class RefundIn(RequestModel):
+    line_break_fields = frozenset({"reason"})
+
     key: str = Field(min_length=1, max_length=100, pattern=r"^\S+$")
     """The caller's reference for this refund (payment or ticket number): sent twice, refunded once."""
-    amount_fen: int = Field(gt=0, le=10_000_000)
+    amount_fen: StrictInt = Field(gt=0, le=10_000_000)
     reason: str = Field(min_length=1, max_length=500)
 
 

@@ -1,8 +1,8 @@
 """Placing orders and moving them through their states.
 
 The intake path is written with Core statements on the session's connection: one transaction
-holds the order, its lines, its first event, the customer's identities and one outbox row per
-kitchen station.
+holds the order, its lines, its first event, the customer's identities and (through ``OrderPlaced``,
+which the kitchen handles on the same session) one ticket and outbox row per kitchen station.
 """
 
 from __future__ import annotations
@@ -12,41 +12,31 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from hub.auth.principal import Principal
-from hub.auth.roles import Role
 from hub.crm.phones import mask_name
 from hub.crm.resolver import resolve_customer
 from hub.db_types import new_id, utcnow
-from hub.delivery.coords import to_wgs84
 from hub.errors import Forbidden, InvalidInput, NotFound
-from hub.kitchen.dispatch import LineForKitchen, OrderForKitchen, build_tickets
-from hub.kitchen.queue import queue_new_tickets, queue_revised_tickets
+from hub.kernel.geo import to_wgs84
+from hub.kernel.messaging import Messaging
+from hub.kernel.principal import Principal
+from hub.kernel.roles import Role
 from hub.marketing.redemption import redeem_at_placement
 from hub.orders.domain import Fulfilment, OrderStatus, check_transition, order_number_for
-from hub.orders.pricing import RequestedLine, price_lines
+from hub.orders.events import LineForKitchen, OrderCancelled, OrderForKitchen, OrderPlaced
+from hub.orders.idempotency import check_same_request, key_scope, request_fingerprint
+from hub.orders.order_times import check_order_times
+from hub.orders.order_writes import NewOrder, write_order
 from hub.orders.schemas import OrderIn, OrderLineOut, OrderOut
 from hub.orders.tables import Order, OrderEvent, OrderLine
-from hub.stores.catalog import StoreCatalogs
-from hub.stores.tables import MenuItem, Station, Store
+from hub.stores.api import PricedOrder, RequestedLine, StoreCatalogs, price_lines, stations_table, stores_table
 
 orders = Order.__table__  # type: ignore[attr-defined]
 order_lines = OrderLine.__table__  # type: ignore[attr-defined]
 order_events = OrderEvent.__table__  # type: ignore[attr-defined]
-menu_items = MenuItem.__table__  # type: ignore[attr-defined]
-stations = Station.__table__  # type: ignore[attr-defined]
-stores = Store.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class Messaging:
-    """Where this hub's messages go: the topic root and its envelope source."""
-
-    root: str
-    source: str
-    phone_region: str = "CN"
+stations = stations_table
+stores = stores_table
 
 
 STORE_POS_CHANNEL = "store-pos"
@@ -82,10 +72,37 @@ def _placed_view(values: dict[str, Any], line_rows: list[dict[str, Any]]) -> Ord
     return OrderOut(**{k: values[k] for k in OrderOut.model_fields if k != "lines"}, lines=lines)
 
 
-def find_by_key(session: Session, channel: str, external_id: str) -> str | None:
-    return session.execute(
-        select(orders.c.id).where(orders.c.channel == channel, orders.c.external_id == external_id)
-    ).scalar()
+def find_by_key(session: Session, channel: str, scope: str, external_id: str) -> tuple[str, str | None] | None:
+    """(order id, request fingerprint) of the order placed with this key, if any."""
+    row = session.execute(
+        select(orders.c.id, orders.c.request_hash).where(
+            orders.c.channel == channel, orders.c.key_scope == scope, orders.c.external_id == external_id
+        )
+    ).first()
+    return None if row is None else (row.id, row.request_hash)
+
+
+def _replayed(session: Session, channel: str, scope: str, external_id: str, fingerprint: str) -> Placed | None:
+    """The order this key placed, for a retry of the same request; refused for another request."""
+    found = find_by_key(session, channel, scope, external_id)
+    if found is None:
+        return None
+    check_same_request(found[1], fingerprint)
+    return Placed(found[0], created=False)
+
+
+def _delivery_point(body: OrderIn) -> tuple[str | None, float | None, float | None]:
+    """(address, WGS-84 lat, lon) of a delivery order."""
+    if body.delivery is None:
+        if body.fulfilment is Fulfilment.DELIVERY:
+            raise InvalidInput("a delivery order needs a delivery address")
+        return None, None, None
+    if (body.delivery.lat is None) != (body.delivery.lon is None):
+        raise InvalidInput("give both lat and lon, or neither")
+    if body.delivery.lat is not None and body.delivery.lon is not None:
+        lat, lon = to_wgs84(body.delivery.lat, body.delivery.lon, body.delivery.coord_system)
+        return body.delivery.address, lat, lon
+    return body.delivery.address, None, None
 
 
 def place_order(
@@ -96,69 +113,43 @@ def place_order(
     *,
     order_id: str | None = None,
     catalogs: StoreCatalogs | None = None,
+    now: datetime | None = None,
 ) -> Placed:
-    """(order id, created). The same (channel, external id) always yields the first order.
+    """(order id, created). The same idempotency key (``hub.orders.idempotency``) with the same
+    request always yields the first order; with another request it is refused.
 
     ``order_id`` is given only for orders a store took itself: their tickets already carry it.
+    ``now`` is the hub's clock at the request (placed and promised times are checked against it).
+    Steps: replay check, resolve the customer, price, redeem, write (order, lines, event), then
+    ``OrderPlaced`` (the kitchen queues its tickets and their outbox rows). Writes go into the
+    caller's transaction; the caller commits.
     """
+    now = now or utcnow()
     channel = channel_for(principal, body.channel)
     if not principal.sees_store(body.store_id):
-        raise NotFound(f"no store {body.store_id!r}")
-    existing = find_by_key(session, channel, body.external_id)
-    if existing is not None:
-        return Placed(existing, created=False)
-
+        raise NotFound("no store with this id")
+    scope = key_scope(channel, body.store_id)
+    fingerprint = request_fingerprint(body, order_id=order_id)
+    replayed = _replayed(session, channel, scope, body.external_id, fingerprint)
+    if replayed is not None:
+        return replayed
+    check_order_times(now, offline=channel == STORE_POS_CHANNEL, placed_at=body.placed_at, promised_at=body.promised_at)
     catalog = (catalogs or StoreCatalogs(ttl_s=0)).get(session, body.store_id)
     if catalog is None:
-        raise NotFound(f"no store {body.store_id!r}")
-    menu = catalog.menu
-    priced = price_lines(
-        [RequestedLine(r.sku, r.quantity, tuple(r.modifiers), r.note) for r in body.lines],
-        menu,
-        delivery_fee_fen=body.delivery_fee_fen,
-    )
-    station_names = catalog.station_names
-
-    lat = lon = None
-    address = None
-    if body.delivery is not None:
-        address = body.delivery.address
-        if (body.delivery.lat is None) != (body.delivery.lon is None):
-            raise InvalidInput("give both lat and lon, or neither")
-        if body.delivery.lat is not None and body.delivery.lon is not None:
-            lat, lon = to_wgs84(body.delivery.lat, body.delivery.lon, body.delivery.coord_system)
-    if body.fulfilment is Fulfilment.DELIVERY and body.delivery is None:
-        raise InvalidInput("a delivery order needs a delivery address")
-
-    now = utcnow()
-    customer_id = None
-    if body.customer is not None:
-        customer_id, _ = resolve_customer(
-            session,
-            body.customer.keys(messaging.phone_region),
-            display_name=body.customer.name,
-            store_id=body.store_id,
-            at=now,
-        )
-
+        raise NotFound("no store with this id")
+    priced = _price(body, catalog.menu)
+    address, lat, lon = _delivery_point(body)
     order_id = order_id or new_id()
+
+    # Undone alone when a concurrent request wins the key; on PostgreSQL only the redemption needs
+    # it (the order's one statement writes nothing then, and resolving a customer twice is harmless).
+    redeems = body.coupon_code is not None or bool(body.points_to_use)
+    attempt = session.begin_nested() if redeems or session.get_bind().dialect.name != "postgresql" else None
+    customer_id = _resolve_customer(session, body, messaging, now)
     placed_data: dict[str, Any] = {}
-    if body.coupon_code is not None or body.points_to_use:
-        redemption = redeem_at_placement(
-            session,
-            order_id=order_id,
-            customer_id=customer_id,
-            store_id=body.store_id,
-            subtotal_fen=priced.subtotal_fen,
-            delivery_fee_fen=priced.delivery_fee_fen,
-            coupon_code=body.coupon_code,
-            points=body.points_to_use,
-            at=now,
-            actor=principal.label,
-        )
-        customer_id = redemption.customer_id
-        priced = replace(priced, discount_fen=redemption.discount_fen)
-        placed_data = {"coupon_id": redemption.coupon_id, "points_used": redemption.points_used}
+    if redeems:
+        customer_id, priced, placed_data = _redeem(session, principal, body, order_id, customer_id, priced, now)
+
     number = body.order_number or order_number_for(order_id)
     placed_at = body.placed_at or now
     notes = "\n".join(n for n in (body.notes, body.delivery.notes if body.delivery else None) if n) or None
@@ -167,6 +158,8 @@ def place_order(
         store_id=body.store_id,
         channel=channel,
         external_id=body.external_id,
+        key_scope=scope,
+        request_hash=fingerprint,
         order_number=number,
         customer_id=customer_id,
         status=OrderStatus.RECEIVED.value,
@@ -185,20 +178,93 @@ def place_order(
         updated_at=now,
         revision=1,
     )
-    dialect_insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    inserted = session.execute(
-        dialect_insert(orders)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-        .returning(orders.c.id)
-    ).scalar()
-    if inserted is None:  # a concurrent request with the same key won
-        session.rollback()
-        winner = find_by_key(session, channel, body.external_id)
+    line_rows = _line_rows(order_id, priced)
+    written = write_order(
+        session,
+        NewOrder(
+            values=values,
+            lines=line_rows,
+            event_data={
+                "channel": channel,
+                "external_id": body.external_id,
+                "total_fen": priced.total_fen,
+                **placed_data,
+            },
+            actor=principal.label,
+        ),
+        at=now,
+    )
+    if not written:  # a concurrent request with the same key won
+        if attempt is not None:
+            attempt.rollback()
+        winner = _replayed(session, channel, scope, body.external_id, fingerprint)
         assert winner is not None
-        return Placed(winner, created=False)
+        return winner
+    placed = OrderPlaced(
+        order=_kitchen_order(body, catalog.name, values, line_rows),
+        station_names=catalog.station_names,
+        at=now,
+        root=messaging.root,
+        source=messaging.source,
+    )
+    messaging.events.publish(session, placed)
+    if attempt is not None:
+        attempt.commit()
+    return Placed(order_id, created=True, view=_placed_view(values, line_rows))
 
-    line_rows: list[dict[str, Any]] = [
+
+def _price(body: OrderIn, menu: Any) -> PricedOrder:
+    return price_lines(
+        [RequestedLine(r.sku, r.quantity, tuple(r.modifiers), r.note) for r in body.lines],
+        menu,
+        delivery_fee_fen=body.delivery_fee_fen,
+    )
+
+
+def _resolve_customer(session: Session, body: OrderIn, messaging: Messaging, now: datetime) -> str | None:
+    if body.customer is None:
+        return None
+    customer_id, _ = resolve_customer(
+        session,
+        body.customer.keys(messaging.phone_region),
+        display_name=body.customer.name,
+        store_id=body.store_id,
+        at=now,
+    )
+    return customer_id
+
+
+def _redeem(
+    session: Session,
+    principal: Principal,
+    body: OrderIn,
+    order_id: str,
+    customer_id: str | None,
+    priced: PricedOrder,
+    now: datetime,
+) -> tuple[str | None, PricedOrder, dict[str, Any]]:
+    """The coupon and points consumed in the order's transaction: (customer, priced, event data)."""
+    redemption = redeem_at_placement(
+        session,
+        order_id=order_id,
+        customer_id=customer_id,
+        store_id=body.store_id,
+        subtotal_fen=priced.subtotal_fen,
+        delivery_fee_fen=priced.delivery_fee_fen,
+        coupon_code=body.coupon_code,
+        points=body.points_to_use,
+        at=now,
+        actor=principal.label,
+    )
+    return (
+        redemption.customer_id,
+        replace(priced, discount_fen=redemption.discount_fen),
+        {"coupon_id": redemption.coupon_id, "points_used": redemption.points_used},
+    )
+
+
+def _line_rows(order_id: str, priced: PricedOrder) -> list[dict[str, Any]]:
+    return [
         dict(
             id=new_id(),
             order_id=order_id,
@@ -216,58 +282,31 @@ def place_order(
         )
         for p in priced.lines
     ]
-    session.execute(order_lines.insert(), line_rows)
-    session.execute(
-        order_events.insert().values(
-            order_id=order_id,
-            type="order.placed",
-            at=now,
-            actor=principal.label,
-            data={
-                "channel": channel,
-                "external_id": body.external_id,
-                "total_fen": priced.total_fen,
-                **placed_data,
-            },
-        )
-    )
-    kitchen_order = OrderForKitchen(
-        order_id=order_id,
-        order_number=number,
+
+
+def _kitchen_order(
+    body: OrderIn, store_name: str, values: dict[str, Any], line_rows: list[dict[str, Any]]
+) -> OrderForKitchen:
+    return OrderForKitchen(
+        order_id=values["id"],
+        order_number=values["order_number"],
         store_id=body.store_id,
-        store_name=catalog.name,
-        channel=channel,
-        placed_at=placed_at,
+        store_name=store_name,
+        channel=values["channel"],
+        placed_at=values["placed_at"],
         due_at=body.promised_at,
-        notes=notes,
+        notes=values["notes"],
         customer_display=mask_name(body.customer.name) if body.customer and body.customer.name else None,
-        lines=tuple(
-            LineForKitchen(
-                line_id=str(r["id"]),
-                line_no=r["line_no"],
-                name=r["name"],
-                quantity=r["quantity"],
-                modifiers=tuple(r["modifiers"]),
-                allergens=tuple(r["allergens"]),
-                note=r["note"],
-                station_codes=tuple(r["station_codes"]),
-            )
-            for r in line_rows
-        ),
+        lines=tuple(kitchen_line(r) for r in line_rows),
     )
-    queue_new_tickets(
-        session, build_tickets(kitchen_order, station_names), root=messaging.root, source=messaging.source, at=now
-    )
-    session.commit()
-    return Placed(order_id, created=True, view=_placed_view(values, line_rows))
 
 
 def visible_order(session: Session, principal: Principal, order_id: str) -> Order:
     order = session.get(Order, order_id)
     if order is None or not principal.sees_store(order.store_id):
-        raise NotFound(f"no order {order_id}")
+        raise NotFound("no order with this id")  # no id: it may be another store's
     if principal.kind == "api_key" and order.channel != principal.channel:
-        raise NotFound(f"no order {order_id}")
+        raise NotFound("no order with this id")
     return order
 
 
@@ -369,15 +408,13 @@ def change_status(
     assert order is not None
     apply_transition(session, order, target, actor=principal.label, reason=reason)
     if target is OrderStatus.CANCELLED:
-        _queue_cancel_tickets(session, order, messaging)
+        _announce_cancel(session, order, messaging)
     session.commit()
     return order
 
 
-def kitchen_view(
-    session: Session, order: Order, *, include_cancelled_ids: list[str] | None = None
-) -> tuple[OrderForKitchen, dict[str, str]]:
-    """The order as its kitchen tickets show it: live lines (and, if asked, these cancelled ones)."""
+def kitchen_view(session: Session, order: Order) -> tuple[OrderForKitchen, dict[str, str]]:
+    """The order as its kitchen tickets show it (live lines), and its store's station names."""
     store_name = session.execute(select(stores.c.name).where(stores.c.id == order.store_id)).scalar() or ""
     station_names = {
         r.code: r.name
@@ -388,7 +425,7 @@ def kitchen_view(
             select(order_lines)
             .where(
                 order_lines.c.order_id == order.id,
-                order_lines.c.cancelled.is_(False) | order_lines.c.id.in_(include_cancelled_ids or []),
+                order_lines.c.cancelled.is_(False),
             )
             .order_by(order_lines.c.line_no)
         )
@@ -405,26 +442,31 @@ def kitchen_view(
         due_at=order.promised_at,
         notes=order.notes,
         customer_display=None,
-        lines=tuple(
-            LineForKitchen(
-                line_id=r["id"],
-                line_no=r["line_no"],
-                name=r["name"],
-                quantity=r["quantity"],
-                modifiers=tuple(r["modifiers"]),
-                allergens=tuple(r["allergens"]),
-                note=r["note"],
-                station_codes=tuple(r["station_codes"]),
-            )
-            for r in lines
-        ),
+        lines=tuple(kitchen_line(r) for r in lines),
     ), station_names
 
 
-def _queue_cancel_tickets(session: Session, order: Order, messaging: Messaging) -> None:
+def kitchen_line(row: Any) -> LineForKitchen:
+    """An order line row as kitchen tickets show it."""
+    return LineForKitchen(
+        line_id=row["id"],
+        line_no=row["line_no"],
+        name=row["name"],
+        quantity=row["quantity"],
+        modifiers=tuple(row["modifiers"]),
+        allergens=tuple(row["allergens"]),
+        note=row["note"],
+        station_codes=tuple(row["station_codes"]),
+    )
+
+
+def _announce_cancel(session: Session, order: Order, messaging: Messaging) -> None:
+    """A new revision, and ``OrderCancelled`` (the kitchen queues a cancel ticket per station)."""
     revision = order.revision + 1
     session.execute(update(orders).where(orders.c.id == order.id).values(revision=revision))
     order.revision = revision
     view, names = kitchen_view(session, order)
-    tickets = build_tickets(view, names, revision=revision, cancelled=True)
-    queue_revised_tickets(session, tickets, root=messaging.root, source=messaging.source, at=utcnow())
+    cancelled = OrderCancelled(
+        order=view, station_names=names, revision=revision, at=utcnow(), root=messaging.root, source=messaging.source
+    )
+    messaging.events.publish(session, cancelled)

@@ -12,7 +12,7 @@ from hub.db_types import UTCDateTime, new_id, utcnow
 class Order(SQLModel, table=True):
     __tablename__ = "orders"
     __table_args__ = (
-        UniqueConstraint("channel", "external_id", name="uq_order_idempotency"),
+        UniqueConstraint("channel", "key_scope", "external_id", name="uq_order_idempotency"),
         Index("ix_orders_store_placed", "store_id", "placed_at"),
         Index("ix_orders_customer_placed", "customer_id", "placed_at"),
     )
@@ -21,6 +21,10 @@ class Order(SQLModel, table=True):
     store_id: str = Field(foreign_key="stores.id", max_length=64)
     channel: str = Field(max_length=64)
     external_id: str = Field(max_length=128)
+    key_scope: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    """The store, for channels whose ids are local to a store (``hub.orders.idempotency``); else empty."""
+    request_hash: str | None = Field(default=None, max_length=64)
+    """SHA-256 of the request that placed the order: the same key with another request is refused."""
     order_number: str = Field(max_length=32)
     customer_id: str | None = Field(default=None, foreign_key="customers.id", max_length=36)
     status: str = Field(max_length=16, index=True)

@@ -71,7 +71,8 @@ class OutboxRelay:
             if published == 0:
                 self.wakeup.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), self._idle_poll_s)
+                    async with asyncio.timeout(self._idle_poll_s):
+                        await self.wakeup.wait()
 
     async def relay_once(self) -> int:
         """Publish one batch; the number of rows the broker acknowledged."""
@@ -118,10 +119,8 @@ class OutboxRelay:
     async def _publish_all(self, rows: Sequence[Any]) -> list[str | None]:
         async def one(row: Any) -> str | None:
             try:
-                await asyncio.wait_for(
-                    self._link.publish(row.topic, bytes(row.payload), qos=row.qos, retain=bool(row.retain)),
-                    self._publish_timeout_s,
-                )
+                async with asyncio.timeout(self._publish_timeout_s):
+                    await self._link.publish(row.topic, bytes(row.payload), qos=row.qos, retain=bool(row.retain))
             except (LinkError, TimeoutError) as exc:
                 return str(exc) or "publish timed out"
             return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
-from hub.orders.pricing import MenuPrice
+from hub.stores.pricing import MenuPrice
 from hub.stores.tables import MenuItem, Station, Store
 
 stores = Store.__table__  # type: ignore[attr-defined]

@@ -5,16 +5,20 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, Field, field_validator
 
+from hub.api_types import RequestModel, StrictBool, StrictFloat, StrictInt
+
 SLUG = r"^[A-Za-z0-9_.:-]+$"
 
 
-class StoreIn(BaseModel):
+class StoreIn(RequestModel):
+    line_break_fields = frozenset({"address"})
+
     id: str = Field(min_length=1, max_length=64, pattern=SLUG)
     name: str = Field(min_length=1, max_length=120)
     timezone: str = "Asia/Shanghai"
     address: str = Field(default="", max_length=500)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: StrictFloat | None = Field(default=None, ge=-90, le=90)
+    lon: StrictFloat | None = Field(default=None, ge=-180, le=180)
 
     @field_validator("timezone")
     @classmethod
@@ -34,11 +38,11 @@ class StoreOut(BaseModel):
     created_at: datetime
 
 
-class StationIn(BaseModel):
+class StationIn(RequestModel):
     code: str = Field(min_length=1, max_length=64, pattern=SLUG)
     name: str = Field(min_length=1, max_length=120)
-    warn_after_s: int = Field(default=300, ge=10, le=86400)
-    late_after_s: int = Field(default=480, ge=10, le=86400)
+    warn_after_s: StrictInt = Field(default=300, ge=10, le=86400)
+    late_after_s: StrictInt = Field(default=480, ge=10, le=86400)
 
 
 class StationOut(BaseModel):
@@ -48,12 +52,12 @@ class StationOut(BaseModel):
     late_after_s: int
 
 
-class PrinterIn(BaseModel):
+class PrinterIn(RequestModel):
     id: str = Field(min_length=1, max_length=64, pattern=SLUG)
     name: str = Field(min_length=1, max_length=120)
     station_code: str | None = Field(default=None, max_length=64)
     connection: str = Field(min_length=1, max_length=255, pattern=r"^(tcp|serial)://")
-    paper_width_mm: int = Field(default=80)
+    paper_width_mm: StrictInt = Field(default=80)
     codepage: str = Field(default="gb18030", max_length=32)
     fallback_printer_id: str | None = Field(default=None, max_length=64)
 
@@ -77,21 +81,21 @@ class PrinterOut(BaseModel):
     status_at: datetime | None
 
 
-class MenuItemIn(BaseModel):
+class MenuItemIn(RequestModel):
     sku: str = Field(min_length=1, max_length=64, pattern=SLUG)
     name: str = Field(min_length=1, max_length=200)
-    price_fen: int = Field(ge=0, le=100_000_000)
+    price_fen: StrictInt = Field(ge=0, le=100_000_000)
     station_codes: list[str] = Field(min_length=1, max_length=10)
     allergens: list[str] = Field(default_factory=list, max_length=20)
-    active: bool = True
+    active: StrictBool = True
 
 
-class MenuItemPatch(BaseModel):
+class MenuItemPatch(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    price_fen: int | None = Field(default=None, ge=0, le=100_000_000)
+    price_fen: StrictInt | None = Field(default=None, ge=0, le=100_000_000)
     station_codes: list[str] | None = Field(default=None, min_length=1, max_length=10)
     allergens: list[str] | None = Field(default=None, max_length=20)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class MenuItemOut(BaseModel):

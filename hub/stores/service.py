@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from hub.audit.service import record_audit
-from hub.auth.principal import Principal
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.kernel.principal import Principal
 from hub.stores.schemas import MenuItemIn, MenuItemPatch, PrinterIn, StationIn, StoreIn
 from hub.stores.tables import MenuItem, Printer, Station, Store
 
@@ -15,8 +15,12 @@ def visible_store(session: Session, principal: Principal, store_id: str) -> Stor
     """The store, or NotFound: another store's data does not exist for a scoped principal."""
     store = session.get(Store, store_id) if principal.sees_store(store_id) else None
     if store is None:
-        raise NotFound(f"no store {store_id!r}")
+        raise NotFound("no store with this id")  # no id: it may be another store's
     return store
+
+
+def store_exists(session: Session, store_id: str) -> bool:
+    return session.get(Store, store_id) is not None
 
 
 def create_store(session: Session, body: StoreIn, *, actor: Principal) -> Store:

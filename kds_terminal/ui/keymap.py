@@ -14,7 +14,10 @@ Enter, b       kds.bump          bump the selected (or first) ticket: ready
 a              kds.all_day       show/hide the all-day counts
 arrows         kds.left/right    previous/next card; up/down: highlight an item
 Home, Esc      kds.home/clear    first page; clear the item highlight
+q              kds.quit          quit the display (Ctrl+Q too)
 =============  ================  ==========================================
+
+``*`` on a ticket's last open item bumps the whole ticket, and the notice says so.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ def board_bindings(labels: Labels) -> list[Binding]:
         Binding("plus,pagedown", "page(1)", labels("page_next"), key_display="+", id="kds.next_page"),
         Binding("minus,pageup", "page(-1)", labels("page_prev"), key_display="-", id="kds.prev_page"),
         Binding("a", "toggle_all_day", labels("all_day"), id="kds.all_day"),
+        Binding("q", "quit", labels("quit"), id="kds.quit"),
         Binding("left", "move(-1)", show=False, id="kds.left"),
         Binding("right", "move(1)", show=False, id="kds.right"),
         Binding("up", "move_line(-1)", show=False, id="kds.up"),

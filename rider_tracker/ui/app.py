@@ -2,7 +2,8 @@
 
 p picked up · P picked up all · a arrived · d delivered (code or note) · f failed (reason).
 Reports are queued durably (they reach the hub when the network allows); the screen never waits
-on the network.
+on the network. A stop shows "pending confirmation" until the hub answers; a report the hub refuses
+(a wrong delivery code, a cancelled order) reopens the stop with the hub's reason.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from zoneinfo import ZoneInfo
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Static
 
 from contracts.rider import DeliveryEventKind, FailureReason, RiderRoute, RouteStop
 from rider_tracker.errors import RiderError
 from rider_tracker.fix_validity import Verdict
+from rider_tracker.hub_replies import Answer
 from rider_tracker.route_board import StopState
 from rider_tracker.runtime import RiderRuntime
 from rider_tracker.ui import stop_format
@@ -53,6 +56,7 @@ class RiderApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status")
+        yield Static("", id="notice")
         yield Static("", id="plan")
         table: DataTable[str] = DataTable(id="stops", cursor_type="row", zebra_stripes=True)
         yield table
@@ -63,6 +67,7 @@ class RiderApp(App[None]):
         table.add_columns(*COLUMNS)
         self.runtime.feed.on_route(self._route_arrived)
         self.runtime.tracker.on_change(self._tracker_changed)
+        self.runtime.replies.on_answer(self._hub_answered)
         if self._start_runtime:
             await self.runtime.start()
         self._started = True
@@ -84,8 +89,24 @@ class RiderApp(App[None]):
     def _tracker_changed(self) -> None:
         self.refresh_status()
 
+    def _hub_answered(self, answer: Answer) -> None:
+        self.refresh_stops()
+        self.refresh_status()
+        if not answer.refused:
+            return
+        if answer.order_id is None:
+            self.notify(f"{stop_format.positions_refused(answer.code)}: {answer.reason}", severity="error", timeout=10)
+            return
+        kind = answer.kind.value if answer.kind is not None else "report"
+        self.notify(
+            f"{stop_format.REFUSED_LABEL} {kind} · {answer.order_id}: {answer.reason}", severity="error", timeout=10
+        )
+
     def refresh_stops(self) -> None:
-        table = self.query_one("#stops", DataTable)
+        try:
+            table = self.query_one("#stops", DataTable)
+        except NoMatches:  # a count or an answer finishing while the screen is taken down
+            return
         selected = self._selected_order()
         table.clear()
         board = self.runtime.board
@@ -105,7 +126,7 @@ class RiderApp(App[None]):
         if route is None:
             plan.update("暂无路线 no route yet")
         else:
-            done = sum(1 for r in board.rows() if r.state in (StopState.DELIVERED, StopState.FAILED))
+            done = sum(1 for r in board.rows() if r.done)
             plan.update(
                 f"路线 plan {route.plan_id} v{route.version} · "
                 f"{stop_format.clock(route.planned_at, self.zone)} · {done}/{len(route.stops)} 完成 done"
@@ -114,23 +135,31 @@ class RiderApp(App[None]):
             table.move_cursor(row=table.get_row_index(selected))
 
     def refresh_status(self) -> None:
+        try:
+            line, notice = self.query_one("#status", Static), self.query_one("#notice", Static)
+        except NoMatches:  # a count or an answer finishing while the screen is taken down
+            return
         status = self.runtime.tracker.status
         fix = status.last_accepted
-        if fix is None:
+        if status.dropped_run and status.last_drop is not None:
+            label = "GPS 时间错误 GPS time is wrong" if status.time_wrong else "GPS 丢弃 dropping fixes"
+            gps = f"{label} · {status.dropped_run} ({status.last_drop.value})"
+        elif fix is None:
             gps = "GPS 无信号 no fix"
         else:
             age = time.monotonic() - fix.received_mono
             gps = (
-                f"GPS {age:.0f}s"
-                if status.last_verdict is Verdict.ACCEPTED
-                else f"GPS {status.last_verdict} {age:.0f}s"
+                f"GPS {status.last_verdict} {age:.0f}s" if status.last_verdict is Verdict.NO_FIX else f"GPS {age:.0f}s"
             )
+        refused = self.runtime.replies.positions_refused
+        if refused is not None:
+            gps = stop_format.positions_refused(refused.code)
         link = "在线 online" if self.runtime.link.connected else "离线 offline"
-        self.query_one("#status", Static).update(
-            f"骑手 {self.runtime.rider_id} · {gps} · {link} · 待上传 unsent {self._unsent}"
-        )
+        line.update(f"骑手 {self.runtime.rider_id} · {gps} · {link} · 待上传 unsent {self._unsent}")
+        notice.update(f"{stop_format.positions_refused(refused.code)}: {refused.reason}" if refused else "")
+        notice.display = refused is not None
 
-    @work(group="status", exclusive=True)
+    @work(group="status", exclusive=True, exit_on_error=False)
     async def count_unsent(self) -> None:
         """The spool is SQLite: counted in a worker thread, never on the screen's loop."""
         self._unsent = await self.runtime.unsent()

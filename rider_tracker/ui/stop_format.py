@@ -33,8 +33,27 @@ def late(row: StopRow) -> bool:
     return end is not None and row.stop.eta > end and row.state not in (StopState.DELIVERED, StopState.FAILED)
 
 
+PENDING_LABEL = "待确认 pending confirmation"
+REFUSED_LABEL = "被拒 refused"
+
+
 def state(row: StopRow) -> str:
+    """The state, "pending confirmation" until the hub confirms it, and the hub's reason if it refused."""
     label = STATE_LABELS[row.state]
     if row.state is StopState.FAILED and row.reason is not None:
         label += f" ({row.reason.value})"
+    if row.pending:
+        label += f" · {PENDING_LABEL}"
+    if row.refusal is not None:
+        label += f" · {REFUSED_LABEL}: {row.refusal}"
     return label
+
+
+GPS_TIME_WRONG = "delivery.gps_time_wrong"
+"""The hub's code for positions dated too far ahead of its clock."""
+
+
+def positions_refused(code: str | None) -> str:
+    if code == GPS_TIME_WRONG:
+        return "GPS 时间错误 GPS time is wrong"
+    return "位置被拒 positions refused"

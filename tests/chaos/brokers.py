@@ -45,6 +45,7 @@ def bridged_store_broker(
             persistence_dir=Path(tmp),
             restart_timeout="1 2",
             log_dest=f"file {tmp}/mosquitto.log",
+            allow_anonymous=True,  # the WAN cut is the point here, not the accounts
         )
         broker.config_path.write_text(render(config))
         broker.start()

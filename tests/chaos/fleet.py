@@ -30,7 +30,7 @@ from firmware_sim.printer.ticket_reader import PrintedTicket
 from firmware_sim.store_sim import SimulatedStore
 from hub.db import Database
 from mqttlink import MqttSettings
-from tests.hub.seed import DEFAULT_MENU, login, make_admin, order_body, seed_store
+from tests.hub.seed import DEFAULT_MENU, login, make_admin, order_body, register_device, seed_store
 from tests.mqtt_watch import Watcher
 from tests.services import free_port, wait_for_port
 
@@ -161,6 +161,7 @@ class Fleet:
             self.headers = login(client, make_admin(self.database_url))
             for store_id in self.store_ids:
                 seed_store(client, self.headers, store_id=store_id)
+                register_device(client, self.headers, f"edge-{store_id}", store_id=store_id)  # its agent
 
     def add_store(self, store_id: str, mqtt: MqttSettings, **settings: Any) -> SimulatedStore:
         defaults: dict[str, Any] = dict(

@@ -81,7 +81,8 @@ class SimStore:
     async def stop_agent(self) -> None:
         if self.agent is not None and self._task is not None:
             self.agent.stop()
-            await asyncio.wait_for(self._task, 15)
+            async with asyncio.timeout(15):
+                await self._task
         self.agent = None
 
     async def stop(self) -> None:

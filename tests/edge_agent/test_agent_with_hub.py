@@ -19,7 +19,7 @@ from mqttlink import MqttSettings
 from tests.databases import sqlite_database
 from tests.edge_agent.harness import SimStore, sim_store
 from tests.hub.conftest import mqtt_settings
-from tests.hub.seed import login, make_admin, order_body, seed_store
+from tests.hub.seed import login, make_admin, order_body, register_device, seed_store
 from tests.hub.server import serve
 from tests.mqtt_watch import Watcher
 
@@ -41,8 +41,9 @@ def hub(tmp_path: Path, mosquitto_settings: MqttSettings) -> Iterator[tuple[http
 async def store(
     hub: tuple[httpx.Client, str], tmp_path: Path, mosquitto_settings: MqttSettings
 ) -> AsyncIterator[SimStore]:
-    _, store_id = hub
+    client, store_id = hub
     mqtt = mosquitto_settings.model_copy(update={"client_id": f"edge-{uuid.uuid4().hex[:8]}"})
+    register_device(client, dict(client.headers), mqtt.client_id, store_id=store_id)
     async with sim_store(tmp_path / "edge", store_id=store_id, mqtt=mqtt, device_id=mqtt.client_id) as s:
         await s.start_agent()
         await s.agent.link.wait_connected(10)  # type: ignore[union-attr]

@@ -18,7 +18,15 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto"
 
 
 def test_the_bridge_carries_the_stores_topics_each_way() -> None:
-    text = render(BridgeConfig(store_id="sh-001", central_host="c.example", device_ids=("edge-sh-001", "kds-1")))
+    text = render(
+        BridgeConfig(
+            store_id="sh-001",
+            central_host="c.example",
+            device_ids=("edge-sh-001",),
+            kds_ids=("kds-1",),
+            password_file=Path("/etc/mosquitto/brigade-store.passwd"),
+        )
+    )
     topics = [line.split()[1:3] for line in text.splitlines() if line.startswith("topic ")]
     assert ["brigade/v1/stores/sh-001/kitchen/+/tickets", "in"] in topics
     assert ["brigade/v1/stores/sh-001/menu", "in"] in topics
@@ -35,12 +43,19 @@ def test_shipped_configs_persist_and_raise_the_queue_limit(path: Path) -> None:
     settings = dict(line.split(maxsplit=1) for line in path.read_text().splitlines() if line and line[0] != "#")
     assert settings["persistence"] == "true"
     assert int(settings["max_queued_messages"]) >= 100_000
+    assert settings.get("autosave_on_changes", "false") == "false" and int(settings["autosave_interval"]) <= 5, (
+        "saved every few seconds: a crash loses at most that much of the queue"
+    )
 
 
 def test_the_cli_writes_the_file(tmp_path: Path) -> None:
     out = tmp_path / "store.conf"
-    main(["bridge-config", "--store", "s9", "--central-host", "h", "--device", "edge-s9", "--out", str(out)])
+    acl = tmp_path / "store.acl"
+    args = ["--device", "edge-s9", "--kds", "kds-s9", "--out", str(out), "--acl-file", str(acl)]
+    main(["bridge-config", "--store", "s9", "--central-host", "h", *args])
     assert "topic brigade/v1/stores/s9/kitchen/+/tickets in 1" in out.read_text()
+    assert "allow_anonymous false" in out.read_text()
+    assert "user kds-s9\ntopic read brigade/v1/acks/kds-s9" in acl.read_text()
 
 
 async def _queued_for_an_offline_subscriber(port: int, count: int) -> int:
@@ -94,6 +109,7 @@ async def test_mosquittos_default_queue_drops_and_ours_keeps_everything(tmp_path
             listen_port=shipped.port,
             persistence_dir=shipped.workdir,
             log_dest=f"file {shipped.workdir}/log",
+            allow_anonymous=True,  # the queue limit is the point here
         )
         shipped.config_path.write_text(render(cfg))
         shipped.start()

@@ -22,7 +22,7 @@ from tests.chaos.waiting import eventually
 from tests.databases import sqlite_database
 from tests.edge_agent.harness import sim_store
 from tests.hub.conftest import mqtt_settings
-from tests.hub.seed import login, make_admin, order_body, seed_store
+from tests.hub.seed import login, make_admin, order_body, register_device, seed_store
 from tests.hub.server import serve
 from tests.services import PrivateMosquitto
 
@@ -55,6 +55,7 @@ async def test_in_store_orders_print_during_a_cut_and_sync_exactly_once_after(
 ) -> None:
     client, store_id, url = hub
     device_id = f"edge-{uuid.uuid4().hex[:6]}"
+    register_device(client, dict(client.headers), device_id, store_id=store_id)
     with bridged_store_broker(private_broker.port, store_id=store_id, root=topic_root, devices=(device_id,)) as sb:
         mqtt = settings_for(sb.broker.port, topic_root, device_id)
         async with sim_store(

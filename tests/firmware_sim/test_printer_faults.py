@@ -165,3 +165,29 @@ def test_brigade_sim_printer_runs_a_printer_and_writes_what_it_prints(tmp_path: 
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+async def test_the_output_file_stamps_jobs_in_the_stores_time_like_the_ticket(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from edge_agent.printing.profile import PrinterProfile
+    from edge_agent.printing.ticket_renderer import PrintRequest, render_ticket
+    from tests.kds_terminal.pilot import make_ticket
+
+    placed = datetime(2025, 3, 14, 3, 30, tzinfo=UTC)  # 11:30 in Shanghai
+    printed = placed.timestamp() + 5
+    out = tmp_path / "wok.txt"
+    printer = TcpPrinter(SimulatedPrinter("wok", output_path=out, timezone="Asia/Shanghai", clock=lambda: printed))
+    await printer.start()
+    try:
+        data = render_ticket(
+            PrintRequest(ticket=make_ticket("o1", placed_at=placed)), PrinterProfile(), ZoneInfo("Asia/Shanghai")
+        )
+        await _send(printer.port, data)
+        await printer.printer.wait_for_jobs(1)
+    finally:
+        await printer.stop()
+    text = out.read_text(encoding="utf-8")
+    assert "===== wok job 1 at 11:30:05 (complete) =====" in text, text[:300]
+    assert "11:30" in text.split("=====", 2)[2], "the ticket itself says the same store time"

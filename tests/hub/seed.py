@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
-from hub.auth.roles import Role
 from hub.auth.service import create_user
 from hub.db import Database
+from hub.kernel.roles import Role
 
 ADMIN_PASSWORD = "correct-horse-battery"
 
@@ -83,3 +83,23 @@ def order_body(store_id: str, external_id: str | None = None, **changes: Any) ->
     }
     body.update(changes)
     return body
+
+
+def register_device(
+    client: httpx.Client,
+    headers: dict[str, str],
+    device_id: str,
+    kind: str = "edge_agent",
+    *,
+    store_id: str | None = None,
+    rider_id: str | None = None,
+) -> str:
+    """Register a device as an operator would (the bridge accepts messages only from registered
+    devices); returns its secret."""
+    r = client.post(
+        "/devices",
+        json={"device_id": device_id, "kind": kind, "store_id": store_id, "rider_id": rider_id},
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["secret"])

@@ -8,7 +8,7 @@ from hub.crm.identity import CustomerRef, IdentityKind
 from hub.crm.phones import mask_name, mask_phone, normalise_phone
 from hub.errors import InvalidInput
 from hub.orders.domain import Fulfilment, InvalidTransition, OrderStatus, allowed_next, check_transition
-from hub.orders.pricing import MenuPrice, RequestedLine, price_lines
+from hub.stores.pricing import MenuPrice, RequestedLine, price_lines
 
 S = OrderStatus
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from contracts.envelope import decode
 from contracts.kitchen import KitchenTicket
-from hub.delivery.coords import haversine_m, wgs84_to_gcj02
+from hub.kernel.geo import haversine_m, wgs84_to_gcj02
 from hub.outbox.tables import OutboxMessage
 from tests.hub.seed import SeededStore, order_body
 
@@ -53,13 +53,15 @@ def test_same_idempotency_key_returns_the_first_order(
 ) -> None:
     body = order_body(store.store_id, external_id="meituan-778899")
     first = client.post("/orders", json=body, headers=admin_headers)
-    changed = dict(body, lines=[{"sku": "NM", "quantity": 1}])
-    second = client.post("/orders", json=changed, headers=admin_headers)
+    second = client.post("/orders", json=body, headers=admin_headers)
+    changed = client.post("/orders", json=dict(body, lines=[{"sku": "NM", "quantity": 1}]), headers=admin_headers)
     assert first.status_code == 201
     assert second.status_code == 200
     assert second.headers["Idempotent-Replayed"] == "true"
     assert second.json()["id"] == first.json()["id"]
     assert second.json()["lines"] == first.json()["lines"]
+    assert changed.status_code == 422  # the same key with another request is never a silent replay
+    assert "idempotency key reused with another request" in changed.json()["detail"]
     assert len(_outbox(client)) == 2  # the tickets of the first order only
     listed = client.get("/orders", params={"store_id": store.store_id}, headers=admin_headers).json()
     assert len(listed) == 1

@@ -22,7 +22,7 @@ from contracts.messaging import Ack, DeadLetter
 from hub.db import Database
 from hub.kitchen.tables import KitchenTicketRecord
 from mqttlink import MqttSettings
-from tests.hub.seed import login, make_admin, order_body, seed_store
+from tests.hub.seed import login, make_admin, order_body, register_device, seed_store
 from tests.mqtt_watch import Watcher
 from tests.services import free_port, wait_for_port
 
@@ -107,6 +107,7 @@ async def test_a_redelivered_device_message_is_applied_once(
     client, headers = bridged_hub
     root = mosquitto_settings.topic_root
     store = seed_store(client, headers)
+    register_device(client, headers, "edge-test", store_id=store.store_id)
     order = client.post("/orders", json=order_body(store.store_id), headers=headers).json()
     received = TicketReceived(
         ticket_id=f"{order['id']}:wok",
@@ -137,6 +138,7 @@ async def test_the_inbox_drops_redeliveries_even_when_the_effect_is_not_idempote
     client, headers = bridged_hub
     root = mosquitto_settings.topic_root
     store = seed_store(client, headers)
+    register_device(client, headers, "kds-1", "kds", store_id=store.store_id)
     order = client.post("/orders", json=order_body(store.store_id), headers=headers).json()
     cooking = TicketStatus(
         ticket_id=f"{order['id']}:wok",
@@ -164,6 +166,7 @@ async def test_malformed_payloads_go_to_dead_letter_and_the_bridge_keeps_consumi
     client, headers = bridged_hub
     root = mosquitto_settings.topic_root
     store = seed_store(client, headers)
+    register_device(client, headers, "edge-test", store_id=store.store_id)
     order = client.post("/orders", json=order_body(store.store_id), headers=headers).json()
     topic = topics.TICKET_RECEIVED.build(root=root, store_id=store.store_id, station_id="wok")
     async with Watcher(mosquitto_settings) as watcher:
@@ -179,7 +182,8 @@ async def test_malformed_payloads_go_to_dead_letter_and_the_bridge_keeps_consumi
             station_id="wok",
             at=datetime.now(UTC),
         )
-        await watcher.link.publish(topic, encode(wrap(unknown, source="edge-test")))
+        unknown_envelope = wrap(unknown, source="edge-test")
+        await watcher.link.publish(topic, encode(unknown_envelope))
         good = wrap(
             TicketReceived(
                 ticket_id=f"{order['id']}:wok",
@@ -195,6 +199,11 @@ async def test_malformed_payloads_go_to_dead_letter_and_the_bridge_keeps_consumi
         is_dead = lambda m: m.topic.endswith("dead-letter")  # noqa: E731
         dead = await watcher.wait_for(3, is_dead)
         await watcher.wait_for(1, lambda m: not is_dead(m) and decode(m.payload, Ack).body.message_ids == (good.id,))
+        acks = [decode(m.payload, Ack).body for m in watcher.messages if not is_dead(m)]
+    refused = next(a for a in acks if a.message_ids == (unknown_envelope.id,))
+    assert [(r.message_id, r.code) for r in refused.refused] == [(unknown_envelope.id, "not_found")]
+    assert "no kitchen ticket no-such:wok" in refused.refused[0].reason  # the device can show why
+    assert next(a for a in acks if a.message_ids == (good.id,)).refused == ()
     reasons = [decode(m.payload, DeadLetter).body.reason for m in dead]
     assert "not a Brigade envelope" in reasons[0]
     assert "invalid kitchen.ticket_received" in reasons[1]

@@ -14,7 +14,7 @@ from contracts.kitchen import KitchenTicket
 from contracts.messaging import Ack
 from contracts.store_orders import StoreMenu, StoreOrder, StoreOrderLine
 from mqttlink import MqttSettings
-from tests.hub.seed import seed_store
+from tests.hub.seed import register_device, seed_store
 from tests.mqtt_watch import Watcher
 
 pytestmark = pytest.mark.integration
@@ -51,6 +51,7 @@ async def test_an_offline_store_order_syncs_once_and_keeps_its_id(
     client, headers = bridged_hub
     root = mosquitto_settings.topic_root
     store = seed_store(client, headers)
+    register_device(client, headers, "edge-x", store_id=store.store_id)
     order_id = str(uuid.uuid4())
     body = StoreOrder(
         order_id=order_id,

@@ -388,3 +388,31 @@ async def test_a_tap_on_a_touch_screen_selects_the_card(kitchen: Kitchen) -> Non
         await pilot.press("enter")
         await settle(kitchen.app, pilot)
         assert screen_cards(kitchen.app) == ["o1:wok"]
+
+
+async def test_the_footer_says_q_quits_and_q_does(kitchen: Kitchen) -> None:
+    from textual.widgets._footer import FooterKey
+
+    async with kitchen.app.run_test(size=KDS_SIZE) as pilot:
+        await pilot.pause()
+        shown = {(k.key_display or k.key, k.description) for k in kitchen.app.query(FooterKey)}
+        assert ("q", "退出") in shown, shown
+        await pilot.press("q")
+        await pilot.pause()
+        assert not kitchen.app.is_running, "q quits the display"
+
+
+async def test_the_item_key_on_the_last_open_item_says_it_bumped_the_whole_ticket(tmp_path: Path) -> None:
+    k = Kitchen(tmp_path, language="en")
+    await k.hub.start()
+    async with k.app.run_test(size=KDS_SIZE) as pilot:
+        await k.send(make_ticket("o1", lines=[("l1", "宫保鸡丁", 2), ("l2", "鱼香肉丝", 1)]))
+        await wait_for_card(pilot, "o1:wok")
+        await pilot.press("asterisk")
+        await settle(k.app, pilot)
+        told = [n.message for n in k.app._notifications]
+        assert not any("bumped" in m for m in told), told
+        await pilot.press("asterisk")
+        await settle(k.app, pilot)
+        told = [n.message for n in k.app._notifications]
+        assert "Last item done: ticket #O1 bumped" in told, told

@@ -18,7 +18,7 @@ from kds_terminal.app import KdsApp, create_app
 from mqttlink import MqttSettings
 from tests.databases import sqlite_database
 from tests.hub.conftest import mqtt_settings
-from tests.hub.seed import login, make_admin, order_body, seed_store
+from tests.hub.seed import login, make_admin, order_body, register_device, seed_store
 from tests.kds_terminal.pilot import (
     KDS_SIZE,
     kds_settings,
@@ -91,6 +91,7 @@ async def test_bumping_every_station_makes_the_order_ready_and_a_recall_takes_it
 ) -> None:
     hub: Hub = hub_on(mosquitto_settings)
     store = seed_store(hub.client, hub.headers)
+    register_device(hub.client, hub.headers, f"kds-{store.store_id}-wok", "kds", store_id=store.store_id)
     app = _kds(tmp_path, store.store_id, mosquitto_settings)
     async with app.run_test(size=KDS_SIZE) as pilot:
         await wait_listening(pilot, app, mosquitto_settings)
@@ -138,6 +139,7 @@ async def test_a_bump_made_while_the_broker_is_down_reaches_the_hub_when_it_retu
 ) -> None:
     hub: Hub = hub_on(store_broker.model_copy(update={"client_id": "hub-of-test"}))
     store = seed_store(hub.client, hub.headers)
+    register_device(hub.client, hub.headers, f"kds-{store.store_id}-wok", "kds", store_id=store.store_id)
     app = _kds(tmp_path, store.store_id, store_broker)
     async with app.run_test(size=KDS_SIZE) as pilot:
         await wait_listening(pilot, app, store_broker)

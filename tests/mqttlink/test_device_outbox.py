@@ -12,9 +12,9 @@ import pytest
 from contracts import topics
 from contracts.envelope import decode, encode_body
 from contracts.kitchen import TicketState, TicketStatus
-from contracts.messaging import Ack
+from contracts.messaging import Ack, Refusal
 from mqttlink import FakeBroker, FakeMqttLink, MqttSettings, PahoMqttLink
-from mqttlink.device_outbox import DeviceOutbox
+from mqttlink.device_outbox import DeviceOutbox, RefusedMessage
 from tests.mqtt_watch import Watcher
 
 ROOT = "brigade"
@@ -108,4 +108,58 @@ async def test_a_put_with_a_known_message_id_is_queued_once(tmp_path: Path) -> N
             outbox.put_now(topics.TICKET_STATUS, _status(1), message_id=first, store_id="s1", station_id="wok") == first
         )
     assert outbox.pending() == 1
+    await outbox.stop()
+
+
+async def test_a_refused_message_is_forgotten_and_handed_to_the_device_with_its_reason(tmp_path: Path) -> None:
+    broker = FakeBroker()
+    link = FakeMqttLink(broker)
+    await link.start()
+    shown: list[RefusedMessage] = []
+
+    async def show(message: RefusedMessage) -> None:
+        shown.append(message)
+
+    outbox = DeviceOutbox(tmp_path / "o.sqlite3", link, device_id="kds-1", root=ROOT, on_refused=show)
+    await outbox.start(send=False)
+    ok, bad = [await outbox.put(topics.TICKET_STATUS, _status(n), store_id="s1", station_id="wok") for n in range(2)]
+    body = Ack(
+        device_id="kds-1",
+        message_ids=(ok, bad),
+        at=datetime.now(UTC),
+        refused=(Refusal(message_id=bad, code="order.invalid_transition", reason="this order was cancelled"),),
+    )
+    await link.publish(topics.ACK.build(root=ROOT, device_id="kds-1"), encode_body(body, source="hub"))
+    assert outbox.pending() == 0  # a resend would only be refused again
+    assert [(m.message_id, m.code, m.reason) for m in shown] == [
+        (str(bad), "order.invalid_transition", "this order was cancelled")
+    ]
+    assert decode(shown[0].payload).id == bad  # what was refused, so the device can say which action
+    assert shown[0].topic == topics.TICKET_STATUS.build(root=ROOT, store_id="s1", station_id="wok")
+    await outbox.stop()
+
+
+async def test_the_device_is_told_which_messages_the_hub_applied(tmp_path: Path) -> None:
+    link = FakeMqttLink(FakeBroker())
+    await link.start()
+    applied: list[list[str]] = []
+
+    async def confirmed(ids: list[str]) -> None:
+        applied.append(ids)
+
+    outbox = DeviceOutbox(tmp_path / "o.sqlite3", link, device_id="kds-1", root=ROOT, on_acked=confirmed)
+    await outbox.start(send=False)
+    ok, later, bad = [
+        await outbox.put(topics.TICKET_STATUS, _status(n), store_id="s1", station_id="wok") for n in range(3)
+    ]
+    assert outbox.pending_ids([str(ok), str(later), "not-ours"]) == {str(ok), str(later)}
+    body = Ack(
+        device_id="kds-1",
+        message_ids=(ok, bad),
+        at=datetime.now(UTC),
+        refused=(Refusal(message_id=bad, code="order.invalid_transition", reason="this order was cancelled"),),
+    )
+    await link.publish(topics.ACK.build(root=ROOT, device_id="kds-1"), encode_body(body, source="hub"))
+    assert applied == [[str(ok)]]  # the refused one goes to on_refused, never here
+    assert outbox.pending_ids([str(ok), str(later), str(bad)]) == {str(later)}
     await outbox.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 import sys
 import textwrap
@@ -72,6 +73,29 @@ async def test_roundtrip_on_amqtt_falls_back_to_311(amqtt_settings: MqttSettings
     assert link.protocol == "3.1.1"
     assert not link.shared_subscriptions
     assert len(received) == 20
+
+
+async def test_on_amqtt_a_v5_client_is_refused_at_once_and_amqtt_logs_nothing_garbled(
+    amqtt_settings: MqttSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The embedded broker answers a v5 CONNECT with 3.1.1's "unacceptable protocol version": no
+    probe timeout, and amqtt never parses the v5 packet (no "Will flag set..." warning)."""
+    caplog.set_level(logging.INFO)
+    client_id = f"c-{uuid.uuid4().hex[:10]}"
+    presence = Presence(client_id=client_id, status=PresenceStatus.ONLINE, kind="kds")
+    link = PahoMqttLink(amqtt_settings.model_copy(update={"client_id": client_id}), presence=presence)
+    await link.start()
+    try:
+        await link.wait_connected(10)
+        assert link.protocol == "3.1.1"
+        messages = [r.getMessage() for r in caplog.records]
+        assert any("refused MQTT v5; falling back to 3.1.1" in m for m in messages), messages
+        assert not any("no CONNACK to MQTT v5" in m for m in messages), "no 3 s probe timeout"
+    finally:
+        await link.stop()
+    messages = [r.getMessage() for r in caplog.records]
+    assert not any("Will flag set" in m or "Invalid connection" in m for m in messages), messages
+    assert not [r for r in caplog.records if r.name.startswith("mqttlink") and r.levelno >= logging.WARNING]
 
 
 async def test_a_failing_handler_does_not_stop_the_loop(mosquitto_settings: MqttSettings) -> None:

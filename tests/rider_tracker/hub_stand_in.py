@@ -8,12 +8,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from contracts import topics
 from contracts.envelope import Envelope
-from contracts.messaging import Ack
+from contracts.messaging import Ack, Refusal
 from contracts.rider import DeliveryEvent, RiderPosition
 from mqttlink import MqttLinkPort, publish_body, subscribe_template
 
@@ -31,6 +32,11 @@ class HubStandIn:
         self.events: list[DeliveryEvent] = []
         self.order: list[tuple[str, Any]] = []
         """Applied items in order: ("position", key) or ("event", event)."""
+        self.refuse: Callable[[Envelope[Any]], tuple[str, str] | None] | None = None
+        """(code, reason) for a message to refuse, as the hub refuses what its rules reject."""
+        self.refused: list[Envelope[Any]] = []
+        self.held: list[tuple[Envelope[Any], Refusal | None]] = []
+        """With ``ack`` off: the answers the hub owes, sent by ``release``."""
         self._changed = asyncio.Event()
 
     async def start(self) -> HubStandIn:
@@ -40,21 +46,31 @@ class HubStandIn:
 
     async def _on_positions(self, envelope: Envelope[Any], _params: dict[str, str]) -> None:
         self.envelopes.append(envelope)
-        if self._claim(envelope):
+        refusal = self._refusal(envelope)
+        if refusal is None and self._claim(envelope):
             for p in envelope.body.positions:
                 key = (p.rider_id, p.fix_at)
                 self.position_envelopes[key].add(str(envelope.id))
                 if key not in self.positions:
                     self.positions[key] = p
                     self.order.append(("position", key))
-        await self._ack(envelope)
+        await self._ack(envelope, refusal)
 
     async def _on_event(self, envelope: Envelope[Any], _params: dict[str, str]) -> None:
         self.envelopes.append(envelope)
-        if self._claim(envelope):
+        refusal = self._refusal(envelope)
+        if refusal is None and self._claim(envelope):
             self.events.append(envelope.body)
             self.order.append(("event", envelope.body))
-        await self._ack(envelope)
+        await self._ack(envelope, refusal)
+
+    def _refusal(self, envelope: Envelope[Any]) -> Refusal | None:
+        found = self.refuse(envelope) if self.refuse is not None else None
+        if found is None:
+            return None
+        self.refused.append(envelope)
+        self._changed.set()
+        return Refusal(message_id=envelope.id, code=found[0], reason=found[1])
 
     def _claim(self, envelope: Envelope[Any]) -> bool:
         self._changed.set()
@@ -63,10 +79,25 @@ class HubStandIn:
         self.applied_ids.add(str(envelope.id))
         return True
 
-    async def _ack(self, envelope: Envelope[Any]) -> None:
+    async def release(self) -> None:
+        """Send the answers held back while ``ack`` was off (a slow hub catching up)."""
+        held, self.held = self.held, []
+        for envelope, refusal in held:
+            await self._answer(envelope, refusal)
+
+    async def _ack(self, envelope: Envelope[Any], refusal: Refusal | None = None) -> None:
         if not self.ack:
+            self.held.append((envelope, refusal))
             return
-        body = Ack(device_id=envelope.source, message_ids=(envelope.id,), at=datetime.now(UTC))
+        await self._answer(envelope, refusal)
+
+    async def _answer(self, envelope: Envelope[Any], refusal: Refusal | None) -> None:
+        body = Ack(
+            device_id=envelope.source,
+            message_ids=(envelope.id,),
+            at=datetime.now(UTC),
+            refused=(refusal,) if refusal is not None else (),
+        )
         with contextlib.suppress(Exception):  # like the hub: an ack lost is resent later, the inbox drops it
             await publish_body(self.link, topics.ACK, body, source="hub", root=self.root, device_id=envelope.source)
 

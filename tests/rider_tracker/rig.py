@@ -11,6 +11,8 @@ from mqttlink.device_outbox import DeviceOutbox
 from rider_tracker.batching import BatchRules
 from rider_tracker.fix import Fix
 from rider_tracker.fix_validity import ValidityRules
+from rider_tracker.hub_replies import HubReplies
+from rider_tracker.route_board import RouteBoard
 from rider_tracker.sources.port import PositionSourcePort
 from rider_tracker.spool import RiderSpool
 from rider_tracker.throttle import ThrottleRules
@@ -51,7 +53,17 @@ class RiderRig:
         self.path = path
         self.link = link
         self.spool = RiderSpool(path)
-        self.outbox = DeviceOutbox(path, link, device_id=device_id or rider_id, root=root, retry_after_s=retry_after_s)
+        self.board = RouteBoard(rider_id)
+        self.replies = HubReplies(self.board, self.spool)
+        self.outbox = DeviceOutbox(
+            path,
+            link,
+            device_id=device_id or rider_id,
+            root=root,
+            retry_after_s=retry_after_s,
+            on_acked=self.replies.acked,
+            on_refused=self.replies.refused,
+        )
         self.tracker = RiderTracker(
             rider_id=rider_id,
             source=source or FixListSource([]),

@@ -29,7 +29,7 @@ from rider_tracker.sources.replay_source import ReplaySource
 from tests.databases import postgres_database
 from tests.hub.conftest import mqtt_settings
 from tests.hub.delivery.helpers import make_rider
-from tests.hub.seed import login, make_admin, seed_store
+from tests.hub.seed import login, make_admin, register_device, seed_store
 from tests.rider_tracker.hub_stand_in import HubStandIn
 from tests.services import PrivateMosquitto
 
@@ -117,6 +117,8 @@ async def test_killing_the_tracker_and_cutting_the_broker_loses_nothing_and_appl
             headers = login(client, make_admin(url))
             store = seed_store(client, headers)
             rider_id = make_rider(client, headers, store.store_id)
+            unit = f"unit-{uuid.uuid4().hex[:8]}"
+            register_device(client, headers, unit, "rider_tracker", rider_id=rider_id)  # the bike's tracker
 
             def stored() -> list[datetime]:
                 track = client.get(f"/riders/{rider_id}/track", params={"limit": 10000}, headers=headers).json()
@@ -127,7 +129,6 @@ async def test_killing_the_tracker_and_cutting_the_broker_loses_nothing_and_appl
             await observer_link.wait_connected(10)
             observer = await HubStandIn(observer_link, root=root, ack=False).start()  # sees every delivery
 
-            unit = f"unit-{uuid.uuid4().hex[:8]}"
             spool = tmp_path / "unit" / "rider-spool.sqlite3"
             tracker = TrackerProcess(
                 tmp_path,

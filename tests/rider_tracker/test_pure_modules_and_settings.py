@@ -73,5 +73,6 @@ def test_bad_settings_exit_with_a_message_not_a_traceback(tmp_path: Path) -> Non
         env={"PATH": "/usr/bin:/bin", "BRIGADE_RIDER_RIDER_ID": "has space"},
     )
     assert done.returncode == 2
-    assert "bad settings" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("brigade-rider: rider_id 'has space' is not valid")
+    assert "(pass --rider or set BRIGADE_RIDER_RIDER_ID)" in done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, "one sentence"

@@ -28,7 +28,7 @@ from tests import services
 from tests.databases import postgres_database
 from tests.hub.conftest import mqtt_settings
 from tests.hub.delivery.helpers import make_rider
-from tests.hub.seed import login, make_admin, seed_store
+from tests.hub.seed import login, make_admin, register_device, seed_store
 from tests.rider_tracker.fixes import GPS_DATA, REAL_LOGS, real_log, require_real_logs
 from tests.rider_tracker.hub_stand_in import HubStandIn
 from tests.rider_tracker.rig import EVERY_FIX, RiderRig
@@ -175,6 +175,7 @@ async def test_real_recordings_through_gpsd_reach_the_hub(mosquitto_settings: Mq
             for name in REAL_LOGS:
                 rider_id = make_rider(client, headers, store.store_id)
                 unit = f"unit-{uuid.uuid4().hex[:8]}"
+                register_device(client, headers, unit, "rider_tracker", rider_id=rider_id)
                 link = PahoMqttLink(mosquitto_settings.model_copy(update={"client_id": unit}))
                 await link.start()
                 await link.wait_connected(10)

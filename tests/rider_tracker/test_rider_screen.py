@@ -76,6 +76,8 @@ def make_app(tmp_path: Path, broker: FakeBroker) -> RiderApp:
         spool=rig.spool,
         outbox=rig.outbox,
         tracker=rig.tracker,
+        board=rig.board,
+        replies=rig.replies,
     )
     return RiderApp(runtime, timezone="Asia/Shanghai")
 
@@ -120,12 +122,14 @@ async def test_each_key_reports_its_event_and_the_hub_receives_them(tmp_path: Pa
         assert isinstance(app.screen, ProofDialog)
         await pilot.press("4", "8", "2", "1", "enter")
         await hub.wait_until(lambda: len(hub.events) == 5, timeout=10)
+        await hub.wait_until(lambda: app.runtime.board.row_of("o-1").done, timeout=10)  # type: ignore[union-attr]
         await pilot.pause()
         assert cells(app)[0][5] == "已送达 delivered"
         await pilot.press("down", "f")
         assert isinstance(app.screen, FailureDialog)
         await pilot.press("down", "enter")  # the second reason: wrong address
         await hub.wait_until(lambda: len(hub.events) == 6, timeout=10)
+        await hub.wait_until(lambda: app.runtime.board.row_of("o-2").done, timeout=10)  # type: ignore[union-attr]
         await pilot.pause()
         assert cells(app)[1][5] == "失败 failed (wrong_address)"
     kinds = [(e.order_id, e.kind) for e in hub.events]

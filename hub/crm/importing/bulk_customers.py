@@ -11,13 +11,14 @@ from sqlmodel import Session
 
 from hub.crm.importing.apply import Outcome
 from hub.crm.importing.bulk_resolve import KEY_CHUNK, Wanted, resolve_many
+from hub.crm.importing.home_stores import rehome, set_home_stores
 from hub.crm.importing.mapping import CustomerRecord
 from hub.crm.profile import parse_birthday, retag
 from hub.crm.profile_tables import CustomerAddress, CustomerConsent, CustomerProfile, CustomerTag
 from hub.crm.resolver import customers
-from hub.crm.sql_dialect import insert_for
 from hub.crm.tags import RULE_TAGS
 from hub.errors import InvalidInput
+from hub.kernel.sql_dialect import insert_for
 
 profiles = CustomerProfile.__table__  # type: ignore[attr-defined]
 addresses = CustomerAddress.__table__  # type: ignore[attr-defined]
@@ -43,11 +44,19 @@ def _wanted_profile(record: CustomerRecord) -> dict[str, Any]:
     return wanted
 
 
-def apply_customers(session: Session, records: list[CustomerRecord], *, at: datetime, overwrite: bool) -> list[Outcome]:
-    """Raises DomainError / BulkConflict for the caller to redo the batch row by row."""
-    resolved = resolve_many(session, [Wanted(r.keys, r.name, None) for r in records], at=at)
+def apply_customers(
+    session: Session, records: list[CustomerRecord], *, at: datetime, overwrite: bool, touched: set[str]
+) -> list[Outcome]:
+    """Raises DomainError / BulkConflict for the caller to redo the batch row by row.
+
+    ``touched`` gains the customers whose figures need a refresh (new ones, a new home store).
+    """
+    resolved = resolve_many(session, [Wanted(r.keys, r.name, r.store_id) for r in records], at=at)
     ids = sorted({r.customer_id for r in resolved if r.customer_id is not None})
-    names = {r.id: r.display_name for r in _rows(session, customers, "id", ids)}
+    known = list(_rows(session, customers, "id", ids))
+    names = {r.id: r.display_name for r in known}
+    homes: dict[str, str | None] = {r.id: r.home_store_id for r in known}
+    rehomed: dict[str, str] = {}
     known_profiles = {
         r.customer_id: {f: getattr(r, f) for f in PROFILE_FIELDS} for r in _rows(session, profiles, "customer_id", ids)
     }
@@ -65,7 +74,10 @@ def apply_customers(session: Session, records: list[CustomerRecord], *, at: date
     for record, found in zip(records, resolved, strict=True):
         customer = found.customer_id
         assert customer is not None
-        changed = found.attached
+        moved = rehome(record.store_id, customer, homes, rehomed, overwrite=overwrite)
+        if found.created or moved:
+            touched.add(customer)
+        changed = found.attached or moved
         if record.name and record.name != names.get(customer) and (overwrite or not names.get(customer)):
             names[customer] = renamed[customer] = record.name
             changed = True
@@ -101,7 +113,7 @@ def apply_customers(session: Session, records: list[CustomerRecord], *, at: date
                 agreed[(customer, channel)] = consent_rows[(customer, channel)] = granted
                 changed = True
         outcomes.append("created" if found.created else ("updated" if changed else "unchanged"))
-    _write(session, at, renamed, profile_rows, new_addresses, new_tags, consent_rows)
+    _write(session, at, renamed, profile_rows, new_addresses, new_tags, consent_rows, rehomed)
     if new_addresses:
         retag(session, sorted({a["customer_id"] for a in new_addresses}))
     return outcomes
@@ -115,8 +127,10 @@ def _write(
     new_addresses: list[dict[str, Any]],
     new_tags: list[dict[str, Any]],
     consent_rows: dict[tuple[str, str], bool],
+    rehomed: dict[str, str],
 ) -> None:
     insert = insert_for(session)
+    set_home_stores(session, rehomed)
     if renamed:
         session.execute(
             update(customers)

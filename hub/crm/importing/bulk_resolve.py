@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from hub.crm.identity import IdentityKey
 from hub.crm.resolver import customers, identities
-from hub.crm.sql_dialect import insert_for
 from hub.db_types import new_id
+from hub.kernel.sql_dialect import insert_for
 
 KEY_CHUNK = 500
 

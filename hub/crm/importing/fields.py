@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from hub.crm.business_days import zone
 from hub.crm.phones import normalise_phone
 from hub.errors import DomainError
+from hub.kernel.business_days import zone
 
 
 class CellError(ValueError):

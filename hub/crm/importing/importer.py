@@ -6,7 +6,11 @@
   would be created, updated or left unchanged.
 - Importing the same file twice creates nothing the second time: customers are matched by
   phone, member id or the source's customer id; orders by the source and order id (or, with
-  no order id column, by the row's content and how many identical rows came before it).
+  no order id column, by what the row says once parsed: customer, store, time and amounts, and
+  how many rows saying the same came before it; so a re-export that writes dates, amounts or
+  phones differently is still the same history).
+- Each batch refreshes and scores the customers it touched, in its own transaction; customers
+  get a home store (``--store``, a store column, or the store of their orders).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,6 +32,7 @@ from hub.audit.service import record_audit
 from hub.crm.importing.apply import Outcome, apply_customer, apply_order, apply_orders
 from hub.crm.importing.bulk_customers import apply_customers
 from hub.crm.importing.bulk_resolve import BulkConflict
+from hub.crm.importing.import_scoring import ImportScoring
 from hub.crm.importing.mapping import (
     CUSTOMER_FIELDS,
     ORDER_FIELDS,
@@ -38,10 +44,11 @@ from hub.crm.importing.mapping import (
     resolve_columns,
 )
 from hub.crm.importing.readers import open_table
-from hub.crm.sql_dialect import open_write_transaction
+from hub.crm.recompute import rerank_everyone
 from hub.db import Database
 from hub.db_types import utcnow
 from hub.errors import DomainError, InvalidInput
+from hub.kernel.sql_dialect import open_write_transaction
 from hub.stores.tables import Store
 
 logger = logging.getLogger(__name__)
@@ -59,7 +66,8 @@ class ImportOptions:
     dry_run: bool = False
     all_or_nothing: bool = False
     store_id: str | None = None
-    """Orders: the store when the file has no store column."""
+    """Orders: the store when the file has no store column. Customers: their home store (and so their
+    time zone) when the file has no store column. Either way, a customer without a home store gets it."""
     timezone: str | None = None
     """How to read times written without a zone (default: the store's)."""
     region: str = "CN"
@@ -72,6 +80,8 @@ class ImportOptions:
     batch_size: int = 1000
     actor: str = "cli"
     default_timezone: str = "Asia/Shanghai"
+    now: datetime | None = None
+    """The clock (default: the wall clock): stamps the rows and scores the customers touched."""
 
 
 @dataclass
@@ -87,6 +97,10 @@ class ImportReport:
     applied: bool = False
     """False for a dry run, or when all-or-nothing found a bad row."""
     seconds: float = 0.0
+    customers_refreshed: int = 0
+    """Customers whose figures, scores, segment and tier were brought up to date in the import's transactions."""
+    reranked: int = 0
+    """Customers rescored right after, when the import grew the ranked population by a tenth or more."""
 
     @property
     def bad_rows(self) -> int:
@@ -119,12 +133,12 @@ def run_import(db: Database, path: Path, options: ImportOptions, progress: Progr
     single = options.dry_run or options.all_or_nothing
     with db.session() as zones_session:
         zones = _store_zones(zones_session)
-    if options.kind == "orders":
-        if options.store_id is not None and options.store_id not in zones:
-            raise InvalidInput(f"--store: no store {options.store_id!r}")
-        if options.store_id is None and "store_id" not in columns:
-            raise InvalidInput("orders need a store: give --store or map a store_id column")
+    if options.store_id is not None and options.store_id not in zones:
+        raise InvalidInput(f"--store: no store {options.store_id!r}")
+    if options.kind == "orders" and options.store_id is None and "store_id" not in columns:
+        raise InvalidInput("orders need a store: give --store or map a store_id column")
     seen: dict[str, int] = {}
+    scoring = ImportScoring()
     session = db.sessions()
     try:
         open_write_transaction(session)
@@ -137,20 +151,25 @@ def run_import(db: Database, path: Path, options: ImportOptions, progress: Progr
             else:
                 batch.append(parsed)
             if len(batch) >= options.batch_size:
-                _flush(session, batch, options, report)
+                _flush(session, batch, options, report, scoring)
                 batch = []
                 if not single:
                     session.commit()
                     open_write_transaction(session)
             if progress is not None:
                 progress(report.rows, table.total)
-        _flush(session, batch, options, report)
+        _flush(session, batch, options, report, scoring)
         if options.dry_run or (options.all_or_nothing and report.errors):
             session.rollback()
         else:
             _audit(session, options, report, path)
             session.commit()
             report.applied = True
+            if scoring.grew(report.customers_refreshed):
+                report.reranked = rerank_everyone(
+                    session, now=options.now or utcnow(), default_tz=options.default_timezone
+                )
+                session.commit()
     finally:
         session.close()
     report.seconds = time.perf_counter() - started
@@ -176,27 +195,37 @@ def _parse(
     zones: dict[str, str],
     seen: dict[str, int],
 ) -> CustomerRecord | OrderRecord | list[RowError]:
-    if options.kind == "customers":
-        return customer_record(number, cells, columns, source=options.source, region=options.region)
     store = options.store_id
     index = columns.get("store_id")
     if index is not None and index < len(cells) and cells[index] not in (None, ""):
         store = str(cells[index]).strip()
+    if store is not None and store not in zones:
+        return [RowError(number, "store_id", f"no store {store!r}")]
+    if options.kind == "customers":
+        return customer_record(number, cells, columns, source=options.source, region=options.region, store_id=store)
     if store is None:
         return [RowError(number, "store_id", "no store on this row and no --store")]
-    if store not in zones:
-        return [RowError(number, "store_id", f"no store {store!r}")]
     tz = options.timezone or zones.get(store) or options.default_timezone
-    return order_record(number, cells, columns, source=options.source, region=options.region, tz=tz, seen=seen)
+    return order_record(
+        number, cells, columns, source=options.source, region=options.region, tz=tz, seen=seen, store_id=store
+    )
 
 
 def _flush(
-    session: Session, batch: list[CustomerRecord | OrderRecord], options: ImportOptions, report: ImportReport
+    session: Session,
+    batch: list[CustomerRecord | OrderRecord],
+    options: ImportOptions,
+    report: ImportReport,
+    scoring: ImportScoring,
 ) -> None:
-    """The batch in one savepoint (orders in bulk); if anything in it is refused, row by row to find which."""
+    """The batch in one savepoint (in bulk); if anything in it is refused, row by row to find which.
+
+    Then, in the same transaction, the customers it touched are refreshed and scored.
+    """
     if not batch or (options.all_or_nothing and report.errors):
         return
-    now = utcnow()
+    now = options.now or utcnow()
+    touched: set[str] = set()
     savepoint = session.begin_nested()
     try:
         if options.kind == "orders":
@@ -207,39 +236,56 @@ def _flush(
                 source=options.source,
                 default_store=options.store_id,
                 actor=options.actor,
+                touched=touched,
             )
         else:
             outcomes = apply_customers(
-                session, [r for r in batch if isinstance(r, CustomerRecord)], at=now, overwrite=options.overwrite
+                session,
+                [r for r in batch if isinstance(r, CustomerRecord)],
+                at=now,
+                overwrite=options.overwrite,
+                touched=touched,
             )
         savepoint.commit()
     except (DomainError, IntegrityError, DataError, BulkConflict):
         savepoint.rollback()
+        touched = set()
         for record in batch:
-            _apply_one(session, record, options, report)
-        return
-    for outcome in outcomes:
-        report.count(outcome)
+            _apply_one(session, record, options, report, now, touched)
+    else:
+        for outcome in outcomes:
+            report.count(outcome)
+    if touched and not options.dry_run:
+        scoring.refresh(session, touched, now=now, default_tz=options.default_timezone)
+        report.customers_refreshed = len(scoring.customers)
 
 
 def _apply_one(
-    session: Session, record: CustomerRecord | OrderRecord, options: ImportOptions, report: ImportReport
+    session: Session,
+    record: CustomerRecord | OrderRecord,
+    options: ImportOptions,
+    report: ImportReport,
+    now: datetime,
+    touched: set[str],
 ) -> None:
-    now = utcnow()
+    mine: set[str] = set()
     savepoint = session.begin_nested()
     try:
         if isinstance(record, CustomerRecord):
-            outcome = apply_customer(session, record, at=now, overwrite=options.overwrite)
+            outcome = apply_customer(session, record, at=now, overwrite=options.overwrite, touched=mine)
         else:
             store = record.store_id or options.store_id
             assert store is not None
-            outcome = apply_order(session, record, at=now, source=options.source, store_id=store, actor=options.actor)
+            outcome = apply_order(
+                session, record, at=now, source=options.source, store_id=store, actor=options.actor, touched=mine
+            )
         savepoint.commit()
     except (DomainError, IntegrityError, DataError) as exc:
         savepoint.rollback()
         reason = exc.detail if isinstance(exc, DomainError) else "the database refused this row (conflicting data)"
         report.errors.append(RowError(record.row, "row", reason))
         return
+    touched.update(mine)
     report.count(outcome)
 
 

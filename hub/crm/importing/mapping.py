@@ -29,6 +29,7 @@ CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {
     "consent_sms": ("短信营销", "同意短信", "consentsms", "smsok"),
     "consent_wechat": ("微信营销", "同意微信", "consentwechat", "wechatok"),
     "consent_email": ("邮件营销", "同意邮件", "consentemail", "emailok"),
+    "store_id": ("门店", "门店编号", "所属门店", "store", "storeid", "homestore"),
 }
 ORDER_FIELDS: dict[str, tuple[str, ...]] = {
     "order_id": ("订单号", "订单编号", "orderid", "orderno"),
@@ -66,6 +67,8 @@ class CustomerRecord:
     notes: str | None = None
     tags: tuple[str, ...] = ()
     consents: dict[str, bool] = field(default_factory=dict)
+    store_id: str | None = None
+    """The home store (its zone is the customer's: quiet hours, birthdays, business days)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class OrderRecord:
     store_id: str | None
     status: str
     address: str | None
+    legacy_external_id: str | None = None
+    """Without an order id column: the key earlier versions made from the raw cells (still honoured)."""
 
 
 def _norm(header: str) -> str:
@@ -139,7 +144,7 @@ def _keys(
 
 
 def customer_record(
-    number: int, row: Sequence[Any], columns: dict[str, int], *, source: str, region: str
+    number: int, row: Sequence[Any], columns: dict[str, int], *, source: str, region: str, store_id: str | None = None
 ) -> CustomerRecord | list[RowError]:
     errors: list[RowError] = []
 
@@ -175,6 +180,7 @@ def customer_record(
         notes=take("notes", f.bounded, 1000, "notes") or None,
         tags=tuple(take("tags", f.tags) or ()),
         consents=consents,
+        store_id=store_id,
     )
     return errors or record
 
@@ -188,6 +194,7 @@ def order_record(
     region: str,
     tz: str,
     seen: dict[str, int],
+    store_id: str | None = None,
 ) -> OrderRecord | list[RowError]:
     errors: list[RowError] = []
 
@@ -216,10 +223,11 @@ def order_record(
     if errors or placed_at is None or total is None:
         return errors or [RowError(number, "row", "incomplete")]
     external = f.bounded(_cell(row, columns, "order_id"), 120, "order id") if "order_id" in columns else ""
-    if not external:  # no order number: the row's content, and how many identical rows came before it
-        digest = hashlib.sha1(repr([f.text(c) for c in row]).encode(), usedforsecurity=False).hexdigest()[:20]
-        seen[digest] = seen.get(digest, 0) + 1
-        external = f"{digest}-{seen[digest]}"
+    legacy = None
+    if not external:  # no order number: what the row says, and how many rows saying the same came before it
+        parsed = [[(k.kind.value, k.namespace, k.value) for k in keys], store_id, placed_at.isoformat(), total]
+        external = _occurrence("v2:" + repr([*parsed, discount or 0]), seen)
+        legacy = _occurrence(repr([f.text(c) for c in row]), seen)
     return OrderRecord(
         row=number,
         external_id=external,
@@ -231,4 +239,12 @@ def order_record(
         store_id=f.text(_cell(row, columns, "store_id")) or None,
         status=status or "delivered",
         address=f.text(_cell(row, columns, "address"))[:500] or None,
+        legacy_external_id=legacy,
     )
+
+
+def _occurrence(content: str, seen: dict[str, int]) -> str:
+    """A digest of the content and its running count in the file: the third identical row is ``<digest>-3``."""
+    digest = hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()[:20]
+    seen[digest] = seen.get(digest, 0) + 1
+    return f"{digest}-{seen[digest]}"

@@ -7,7 +7,6 @@ units then keeps them in reality too (rounding down would let a plan be a few se
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -115,8 +114,3 @@ def _ceil(values: npt.NDArray[np.float64]) -> IntMatrix:
     result: IntMatrix = np.ceil(values - 1e-9).astype(np.int64)
     np.fill_diagonal(result, 0)
     return result
-
-
-def travel_seconds(distance_m: float, detour_factor: float, speed_mps: float) -> int:
-    """One leg, rounded up like the matrices (for live ETA refreshes)."""
-    return max(0, math.ceil(distance_m * detour_factor / speed_mps - 1e-9))

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from hub.crm.business_days import birthday_on, local_today, not_since
 from hub.crm.config import CrmConfig, save_config
 from hub.crm.profile_tables import CustomerProfile
 from hub.crm.stats_tables import CustomerStats
+from hub.kernel.business_days import birthday_on, local_today, not_since
 from hub.marketing.rule_runner import run_rule
 from hub.marketing.tables import Coupon, MarketingRule
 from tests.hub.crm.builders import TZ, World, utc

@@ -204,3 +204,22 @@ def test_points_buy_a_reward_coupon_once_per_key(
     broke = client.post(f"/customers/{customer}/points/rewards", json={**body, "key": "k2"}, headers=admin_headers)
     assert broke.status_code == 409
     assert len(client.get(f"/customers/{customer}/coupons", headers=admin_headers).json()) == 1, "rolled back"
+
+
+def test_a_template_row_without_an_end_is_refused_not_a_crash(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """The API requires valid_days or valid_until; a row written another way (SQL, an old import) still
+    gets a 409 that says what is missing, not a 500."""
+    marketer = user(client, admin_headers, "marketer")
+    _template(client, marketer, id="endless", kind="amount_off", amount_off_fen=100)
+    with client.app.state.ctx.db.session() as session:  # type: ignore[attr-defined]
+        from hub.marketing.tables import CouponTemplate
+
+        template = session.get(CouponTemplate, "endless")
+        assert template is not None
+        template.valid_days = None
+        session.add(template)
+        session.commit()
+    r = _grant(client, marketer, "endless", _customer(client, admin_headers, "13812340008"))
+    assert r.status_code == 409 and "no end" in r.json()["detail"], r.text

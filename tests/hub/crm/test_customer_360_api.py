@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hub.audit.tables import AuditEntry
+from hub.db_types import utcnow
 from hub.orders.tables import Order
 from tests.hub.crm.builders import World
 from tests.hub.crm.users import user
@@ -22,13 +25,33 @@ def _world(client: TestClient) -> World:
     return World(client.app.state.ctx.db)  # type: ignore[attr-defined]
 
 
-def _orders(client: TestClient, headers: dict[str, str], store: SeededStore, n: int, **customer: Any) -> str:
+def _last_lunchtime() -> datetime:
+    """The latest 12:00 in Shanghai before now: an hour that makes no night owl, whenever CI runs."""
+    now = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    return (noon if noon <= now else noon - timedelta(days=1)).astimezone(UTC)
+
+
+def _orders(
+    client: TestClient, headers: dict[str, str], store: SeededStore, n: int, days_apart: int = 0, **customer: Any
+) -> str:
+    """``n`` orders at the last lunchtime (one visit), or ``days_apart`` days apart with the last one then.
+
+    Each order reaches the hub a minute after it was placed: the hub's clock is pinned to that moment,
+    since the hub refuses orders placed more than a day before its clock.
+    """
     customer = customer or {"phone": "138-1234-5678", "name": "王小明", "member_id": "M-42"}
     ids = []
-    for _ in range(n):
-        r = client.post("/orders", json=order_body(store.store_id, customer=customer), headers=headers)
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    last = _last_lunchtime()
+    for i in range(n):
+        placed = last - timedelta(days=days_apart * (n - 1 - i))
+        ctx.clock = lambda at=placed: at + timedelta(minutes=1)
+        body = order_body(store.store_id, customer=customer, placed_at=placed.isoformat())
+        r = client.post("/orders", json=body, headers=headers)
         assert r.status_code == 201, r.text
         ids.append(r.json())
+    ctx.clock = utcnow
     world = _world(client)
     world.feed()
     world.recompute()
@@ -38,7 +61,7 @@ def _orders(client: TestClient, headers: dict[str, str], store: SeededStore, n: 
 def test_the_360_brings_everything_together(
     client: TestClient, admin_headers: dict[str, str], store: SeededStore
 ) -> None:
-    customer = _orders(client, admin_headers, store, 4)
+    customer = _orders(client, admin_headers, store, 4, days_apart=7)  # four visits: a predicted fifth
     profile = client.patch(
         f"/customers/{customer}/profile",
         json={"birthday": "1990-07-01", "email": "XM@example.cn", "preferences": {"spice": "少辣"}, "notes": "老客"},

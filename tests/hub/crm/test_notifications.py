@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from hub.crm.profile import set_consent
 from hub.crm.profile_tables import CustomerProfile
+from hub.marketing.api import coupon_for_message
 from hub.marketing.rule_runner import run_rule
 from hub.marketing.tables import MarketingRule
 from hub.notifications.sender import NotificationSender
@@ -58,7 +59,7 @@ def test_the_webhook_is_signed_and_a_failing_gateway_is_retried_until_it_takes_t
         settings = NotifySettings(
             webhook_url=gateway.url, webhook_secret=SecretStr("gateway-secret"), backoff_base_s=30, **NO_QUIET
         )
-        sender = NotificationSender(world.db, settings, "hub-secret", default_tz=TZ)
+        sender = NotificationSender(world.db, settings, "hub-secret", default_tz=TZ, coupons=coupon_for_message)
         assert sender.send_due(NOW).retried == 1
         assert sender.send_due(NOW + timedelta(seconds=29)).handled == 0, "not due before the backoff"
         assert sender.send_due(NOW + timedelta(seconds=31)).retried == 1
@@ -86,7 +87,7 @@ def test_a_gateway_that_stays_down_loses_nothing(world: World) -> None:
         webhook_timeout_s=2,
         **NO_QUIET,
     )
-    sender = NotificationSender(world.db, down, "hub-secret", default_tz=TZ)
+    sender = NotificationSender(world.db, down, "hub-secret", default_tz=TZ, coupons=coupon_for_message)
     moment = NOW
     for _ in range(3):
         assert sender.send_due(moment).handled == 1
@@ -102,7 +103,10 @@ def test_a_gateway_that_stays_down_loses_nothing(world: World) -> None:
         session.commit()
     with webhook_gateway("hub-secret") as gateway:
         up = NotifySettings(webhook_url=gateway.url, **NO_QUIET)
-        assert NotificationSender(world.db, up, "hub-secret", default_tz=TZ).send_due().sent == 1
+        assert (
+            NotificationSender(world.db, up, "hub-secret", default_tz=TZ, coupons=coupon_for_message).send_due().sent
+            == 1
+        )
     assert len(gateway.accepted) == 1 and gateway.bad_signatures == 0, "signed with the hub's secret by default"
 
 
@@ -111,7 +115,7 @@ def test_quiet_hours_hold_a_message_until_morning_in_the_customers_zone(world: W
     evening = utc(2025, 6, 30, 14, 30)  # 22:30 in Shanghai
     with webhook_gateway("hub-secret") as gateway:
         settings = NotifySettings(webhook_url=gateway.url, quiet_start=time(21, 0), quiet_end=time(9, 0))
-        sender = NotificationSender(world.db, settings, "hub-secret", default_tz=TZ)
+        sender = NotificationSender(world.db, settings, "hub-secret", default_tz=TZ, coupons=coupon_for_message)
         assert sender.send_due(evening).deferred == 1
         due = world.scalar(select(NOTES.c.next_attempt_at))
         assert due == utc(2025, 7, 1, 1, 0), "09:00 the next morning in Shanghai"
@@ -126,7 +130,12 @@ def test_email_goes_over_smtp_with_a_one_click_unsubscribe(world: World) -> None
         settings = NotifySettings(
             smtp_host="127.0.0.1", smtp_port=mailbox.port, smtp_from="老王烧烤 <crm@example.cn>", **NO_QUIET
         )
-        assert NotificationSender(world.db, settings, "hub-secret", default_tz=TZ).send_due(NOW).sent == 1
+        assert (
+            NotificationSender(world.db, settings, "hub-secret", default_tz=TZ, coupons=coupon_for_message)
+            .send_due(NOW)
+            .sent
+            == 1
+        )
     assert len(mailbox.messages) == 1
     mail = mailbox.messages[0]
     assert mailbox.envelopes[0][1] == ["xiaoming@example.cn"]
@@ -156,10 +165,12 @@ def test_an_unsubscribed_customer_receives_nothing(
     secret = client.app.state.ctx.secret  # type: ignore[attr-defined]
     with webhook_gateway(secret) as gateway:
         settings = NotifySettings(webhook_url=gateway.url, **NO_QUIET)
-        sender = NotificationSender(world.db, settings, secret, default_tz=TZ)
+        sender = NotificationSender(world.db, settings, secret, default_tz=TZ, coupons=coupon_for_message)
         assert sender.send_due(now).sent == 1
         link = urlparse(gateway.accepted[0]["unsubscribe_url"])
         page = client.get(f"{link.path}?{link.query}")
+        assert page.status_code == 200 and "确认退订" in page.text, "the link asks first"
+        page = client.post(f"{link.path}?{link.query}", data={"List-Unsubscribe": "One-Click"})
         assert page.status_code == 200 and "已退订" in page.text
         assert client.get(f"/customers/{customer}/360", headers=admin_headers).json()["consents"]["sms"] is False
 

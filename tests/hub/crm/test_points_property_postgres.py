@@ -13,19 +13,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from hub.auth.principal import Principal
-from hub.auth.roles import Role
 from hub.crm.config import put_state
 from hub.crm.identity import CustomerRef
 from hub.db import Database
 from hub.errors import InvalidInput
+from hub.kernel.messaging import Messaging
+from hub.kernel.principal import Principal
+from hub.kernel.roles import Role
 from hub.loyalty.errors import NotEnoughPoints
 from hub.loyalty.ledger import balance
 from hub.loyalty.tables import PointsEntry
 from hub.marketing.order_feed import FEED_KEY
 from hub.orders.domain import OrderStatus
 from hub.orders.schemas import DeliveryIn, OrderIn, OrderLineIn
-from hub.orders.service import Messaging, change_status, place_order, record_event
+from hub.orders.service import change_status, place_order, record_event
 from hub.stores.tables import MenuItem, Station, Store
 from tests.databases import postgres_database
 from tests.hub.crm.builders import World
@@ -109,7 +110,9 @@ def _place(world: World, phone: str, quantity: int, points: int) -> Any:
         points_to_use=points,
     )
     with world.db.session() as session:
-        return place_order(session, ADMIN, body, MESSAGING).order_id
+        placed = place_order(session, ADMIN, body, MESSAGING)
+        session.commit()
+        return placed.order_id
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))

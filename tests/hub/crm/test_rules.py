@@ -21,6 +21,7 @@ RULES = MarketingRule.__table__  # type: ignore[attr-defined]
 ACTIONS = RuleAction.__table__  # type: ignore[attr-defined]
 NOTES = Notification.__table__  # type: ignore[attr-defined]
 NOW = utc(2025, 6, 30, 4, 0)  # noon, 30 June, in Shanghai
+WINBACK_90 = {"days": 20, "max_days": 90}  # the seed stops at 60 days; vip is 70 days quiet by the third run
 
 
 def _enable(world: World, rule_id: str, **values: object) -> None:
@@ -88,11 +89,11 @@ def test_audience_cooldown_and_what_the_rule_did(world: World) -> None:
     world.order(newcomer, store, NOW - timedelta(days=25))
     world.order(vip, store, NOW - timedelta(days=45), 600_000)
     world.recompute(NOW)
-    _enable(world, "win-back", audience={"min_orders": 2}, cooldown_days=30)
+    _enable(world, "win-back", audience={"min_orders": 2}, cooldown_days=30, params=WINBACK_90)
     run_rule(world.db, "win-back", now=NOW, default_tz=TZ)
     assert _coupons(world, "win-back") == [regular], "min_orders keeps the one-order customers out"
 
-    _enable(world, "win-back", audience={}, cooldown_days=30)
+    _enable(world, "win-back", audience={}, cooldown_days=30, params=WINBACK_90)
     code = world.rows(select(COUPONS.c.code).where(COUPONS.c.customer_id == regular))[0].code
     from hub.marketing.redemption import redeem_at_placement
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from hub.crm.business_days import local_today
 from hub.crm.profile import set_consent
 from hub.crm.profile_tables import CustomerProfile
+from hub.kernel.business_days import local_today
 from hub.marketing.rule_runner import run_rule
 from hub.marketing.rules import SCHEDULED
 from hub.marketing.tables import Coupon, CouponTemplate, MarketingRule, RuleAction

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from hub.crm.config import CrmConfig
-from hub.crm.segments import SEGMENT_GRID, Segment, quantile_score, segment_for
+from hub.crm.segments import SEGMENT_GRID, Segment, recency_score, segment_for
 from hub.crm.stats_tables import CustomerStats
 from hub.crm.tables import Customer
-from tests.hub.crm.builders import World, utc
+from tests.hub.crm.builders import TZ, World, utc
 
 pytestmark = pytest.mark.integration
 NOW = utc(2025, 6, 30, 4, 0)
@@ -43,15 +44,21 @@ def _quantile_values(values: list[float], quantiles: list[float]) -> list[float]
 
 
 def test_every_customer_gets_exactly_the_segment_the_map_gives(world: World) -> None:
+    """Scores recomputed here from the orders themselves, by the documented rules (segments.py)."""
     rng = random.Random(7)
     store = world.store()
     ids = []
+    placed_by: dict[str, list[tuple[datetime, int]]] = {}
     for i in range(240):
         customer = world.customer(phone=f"+86138{i:08d}", store_id=store)
         ids.append(customer)
+        placed_by[customer] = []
         for _ in range(rng.choice([0, 1, 1, 1, 2, 3, 5, 8])):
             placed = NOW - timedelta(days=rng.randint(0, 500), minutes=rng.randint(0, 1440))
-            world.order(customer, store, placed, rng.randint(800, 30000), event=False)
+            for _line in range(rng.choice([1, 1, 1, 2])):  # sometimes several lines on one visit
+                total = rng.randint(800, 30000)
+                world.order(customer, store, placed, total, event=False)
+                placed_by[customer].append((placed, total))
     merged = world.customer(phone="+8613900000001", store_id=store)
     with world.db.session() as session:
         row = session.get(Customer, merged)
@@ -63,24 +70,42 @@ def test_every_customer_gets_exactly_the_segment_the_map_gives(world: World) -> 
 
     stats = {r.customer_id: r for r in world.rows(select(STATS))}
     assert set(stats) == set(ids), "one row per customer, none for the merged one"
-    with_orders = [s for s in stats.values() if s.orders_count > 0]
+    today = NOW.astimezone(ZoneInfo(TZ)).date()
+    window_start = NOW - timedelta(days=365)
+
+    def local_day(at: datetime) -> date:
+        return at.astimezone(ZoneInfo(TZ)).date()
+
+    figures = {}
+    for customer, placed in placed_by.items():
+        in_window = [(at, total) for at, total in placed if at >= window_start]
+        figures[customer] = (
+            len({local_day(at) for at, _ in placed}),
+            len({local_day(at) for at, _ in in_window}),
+            sum(total for _, total in in_window),
+        )
+    ranked = [f for f in figures.values() if f[1] > 0]
     quintiles = [0.2, 0.4, 0.6, 0.8]
-    bounds = {
-        "r": _quantile_values([s.last_order_at.timestamp() for s in with_orders], quintiles),
-        "f": _quantile_values([s.window_orders for s in with_orders], quintiles),
-        "m": _quantile_values([s.window_spend_fen for s in with_orders], quintiles),
-    }
+    f_bounds = _quantile_values([f[1] for f in ranked], quintiles)
+    m_bounds = _quantile_values([f[2] for f in ranked], quintiles)
     seen = Counter()
-    for s in stats.values():
-        if s.orders_count == 0:
+    for customer, s in stats.items():
+        days, window_days, window_spend = figures[customer]
+        assert (s.purchase_days, s.window_purchase_days, s.window_spend_fen) == (days, window_days, window_spend)
+        if not placed_by[customer]:
             expected = Segment.PROSPECT
             assert (s.r_score, s.f_score, s.m_score) == (None, None, None)
         else:
-            r = quantile_score(s.last_order_at.timestamp(), bounds["r"])
-            f = quantile_score(s.window_orders, bounds["f"])
-            m = quantile_score(s.window_spend_fen, bounds["m"])
-            assert (s.r_score, s.f_score, s.m_score) == (r, f, m)
-            expected = segment_for(r, f, m)
+            quiet = (today - max(local_day(at) for at, _ in placed_by[customer])).days
+            r = 5 - sum(quiet >= t for t in (14, 30, 60, 90))  # fixed thresholds, not a rank
+            # tied boundaries count once: a bin is never skipped; one purchase day is F=1
+            f = 1 if window_days <= 1 else 1 + len({b for b in f_bounds if window_days > b})
+            m = 1 if window_days == 0 else 1 + len({b for b in m_bounds if window_spend > b})
+            assert r == recency_score(quiet, CrmConfig().recency_days)
+            assert (s.r_score, s.f_score, s.m_score) == (r, f, m), customer
+            expected = segment_for(r, f, m, returning=days > 1)
+            if days == 1:
+                assert expected is not Segment.CHAMPIONS
         assert s.segment == expected.value
         seen[s.segment] += 1
     assert sum(seen.values()) == len(ids)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.delivery.coords import (
+from hub.kernel.geo import (
     CoordSystem,
     bd09_to_gcj02,
     gcj02_to_bd09,

@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from contracts import topics
 from contracts.envelope import decode
 from contracts.rider import RiderRoute
+from hub.app import create_app
 from hub.db import Database
 from hub.db_types import utcnow
 from hub.delivery.late import detect_late
 from hub.delivery.settings import DeliverySettings
 from hub.outbox.tables import OutboxMessage
+from tests.hub.conftest import rest_settings
 from tests.hub.delivery.feasibility import CheckStop, CheckVehicle, Visit, check_routes, road_seconds
 from tests.hub.delivery.helpers import STORE, make_rider, offset, put_rider_at, ready_order
 from tests.hub.seed import SeededStore, login, order_body, seed_store
 
-SETTINGS = DeliverySettings()
+SETTINGS = DeliverySettings(speed_by_hour={})
+"""One rider speed at every hour: these tests plan at whatever hour they run (CI runs at any hour in
+Shanghai); rush hours are tested with pinned times in ``test_rush_hours_slow_the_riders_down``."""
+
+pytestmark = pytest.mark.clock
+
+
+@pytest.fixture
+def client(sqlite_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """The hub with the hour-independent speed profile above (the conftest's has rush hours)."""
+    with TestClient(create_app(rest_settings(sqlite_url, tmp_path, delivery=SETTINGS))) as c:
+        yield c
 
 
 def _user(client: TestClient, admin: dict[str, str], role: str, stores: list[str] | None = None) -> dict[str, str]:
@@ -204,6 +220,20 @@ def test_automatic_dispatch_balances_riders_and_every_route_holds(
     assert lines[0]["geometry"]["coordinates"][-1] == [STORE[1], STORE[0]]  # [lon, lat], back at the store
 
 
+def test_assigning_an_order_that_is_not_ready_says_what_the_action_needs(
+    client: TestClient, admin_headers: dict[str, str], store: SeededStore
+) -> None:
+    rider_id = make_rider(client, admin_headers, store.store_id)
+    received = client.post("/orders", json=order_body(store.store_id), headers=admin_headers).json()
+    assert received["status"] == "received"
+    r = client.post(f"/orders/{received['id']}/delivery/assign", json={"rider_id": rider_id}, headers=admin_headers)
+    assert r.status_code == 409
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["detail"] == f"only a ready order can be assigned to a rider; order {received['id']} is received"
+    assert "allowed" not in r.json()["detail"]
+    assert client.get(f"/orders/{received['id']}", headers=admin_headers).json()["status"] == "received"
+
+
 def test_a_hand_assigned_order_stays_with_its_rider_when_the_store_is_replanned(
     client: TestClient, admin_headers: dict[str, str], store: SeededStore, sqlite_url: str
 ) -> None:
@@ -258,3 +288,21 @@ def test_a_ready_order_past_its_promise_with_no_rider_is_late(
     db.dispose()
     late = [e for e in _events(client, admin_headers, order["id"]) if e["type"] == "delivery.late"]
     assert len(late) == 1 and late[0]["data"]["rider_id"] is None and late[0]["data"]["expected_delay_s"] >= 60
+
+
+def test_rush_hours_slow_the_riders_down() -> None:
+    """The store's local hour picks the speed: 17:00-19:00 and 07:00-09:00 in Shanghai are slower."""
+    from hub.delivery.dispatch import matrix_provider
+    from hub.delivery.snapshot import StoreSnapshot
+
+    rush = DeliverySettings()
+    far = offset(STORE, 9000, 6000)
+
+    def seconds_at(utc_hour: int, minute: int = 0) -> int:
+        at = datetime(2025, 3, 14, utc_hour, minute, tzinfo=ZoneInfo("UTC"))
+        snapshot = StoreSnapshot("s1", STORE, "Asia/Shanghai", at, (), ())
+        return matrix_provider(rush, snapshot).seconds_between(STORE, far)
+
+    noon, evening, morning = seconds_at(4), seconds_at(10), seconds_at(0, 30)  # 12:00, 18:00, 08:30 local
+    assert evening == morning > noon
+    assert 2 * evening > rush.max_route_s > 2 * noon, "why the late-order test pins one speed"

@@ -30,6 +30,7 @@ def _routes(client: TestClient, headers: dict[str, str], store_id: str) -> dict[
     return {p["rider_id"]: [s["order_id"] for s in p["stops"]] for p in plans}
 
 
+@pytest.mark.clock  # plans at the hour it runs: the rider speed depends on it
 def test_ad_hoc_orders_and_cancellations_trigger_a_new_plan(
     hub: tuple[TestClient, HubContext, dict[str, str]], sqlite_url: str
 ) -> None:

@@ -13,9 +13,9 @@ from contracts import topics
 from contracts.envelope import decode, encode, wrap
 from contracts.messaging import Ack, DeadLetter
 from contracts.rider import DeliveryEvent, DeliveryEventKind, FailureReason
+from hub.bridge.delivery_routes import delivery_routes
 from hub.bridge.mqtt_bridge import MqttBridge
 from hub.db import Database
-from hub.delivery.bridge_routes import delivery_routes
 from hub.delivery.settings import DeliverySettings
 from hub.metrics import HubMetrics
 from mqttlink import FakeBroker, FakeMqttLink, MqttMessage

@@ -24,7 +24,7 @@ from mqttlink import MqttSettings, PahoMqttLink
 from tests.databases import postgres_database
 from tests.hub.conftest import mqtt_settings
 from tests.hub.delivery.helpers import STORE, batches, fixes, make_rider, offset, parked_with_jitter, ready_order, ride
-from tests.hub.seed import login, make_admin, seed_store
+from tests.hub.seed import login, make_admin, register_device, seed_store
 from tests.mqtt_watch import Watcher
 
 pytestmark = pytest.mark.integration
@@ -68,6 +68,7 @@ async def test_a_jittery_parked_bike_arrives_once_and_the_customer_code_closes_t
             f"/orders/{order['id']}/delivery/assign", json={"rider_id": rider_id}, headers=headers
         ).json()["code"]
         device = f"trk-{uuid.uuid4().hex[:8]}"
+        register_device(client, headers, device, "rider_tracker", rider_id=rider_id)
         tracker = await _tracker(mosquitto_settings, device)
         async with Watcher(mosquitto_settings) as watcher:
             await watcher.watch(topics.ACK.build(root=root, device_id=device))
@@ -145,20 +146,23 @@ async def test_an_ad_hoc_order_is_planned_and_pushed_to_the_riders_retained_rout
     fresh_pg_url: str, mosquitto_settings: MqttSettings, tmp_path: Path
 ) -> None:
     root = mosquitto_settings.topic_root
-    delivery = DeliverySettings(jobs_interval_s=0.2, plan_seconds=0.3, replan_min_interval_s=0.0)
+    delivery = DeliverySettings(jobs_interval_s=0.2, plan_seconds=1.0, replan_min_interval_s=0.0)
     app = create_app(mqtt_settings(fresh_pg_url, tmp_path, mosquitto_settings, delivery=delivery))
     with TestClient(app) as client:
         headers = login(client, make_admin(fresh_pg_url))
         store = seed_store(client, headers)
         riders = [make_rider(client, headers, store.store_id) for _ in range(2)]
         device = f"trk-{uuid.uuid4().hex[:8]}"
+        for rider_id in riders:  # each bike its own tracker
+            register_device(client, headers, f"{device}-{rider_id}", "rider_tracker", rider_id=rider_id)
         tracker = await _tracker(mosquitto_settings, device)
         async with Watcher(mosquitto_settings) as watcher:
             await watcher.watch(topics.RIDER_ROUTE.wildcard(root=root))
             for rider_id in riders:  # both bikes report in at the store
                 fix = fixes(rider_id, [offset(STORE, 10, 10)], datetime.now(UTC))
+                source = f"{device}-{rider_id}"
                 await tracker.publish(
-                    topics.RIDER_POSITION.build(root=root, rider_id=rider_id), encode(wrap(fix[0], source=device))
+                    topics.RIDER_POSITION.build(root=root, rider_id=rider_id), encode(wrap(fix[0], source=source))
                 )
 
             def routes() -> dict[str, RiderRoute]:

@@ -1,0 +1,223 @@
+"""Dashboard queries over a large order history on PostgreSQL: each must answer in under 2 s.
+
+The data is generated in the database (generate_series, bounded by --orders): 20 stores (one in
+Urumqi's zone), N/8 customers joining over two years, orders over the last two years (recent
+days denser, 1 in 20 cancelled, 1 in 50 failed), one line, one delivery and one kitchen ticket
+per order. Then the daily rollup's first build, and each dashboard query of ``/analytics`` over
+the default dashboard window (the last 30 days), chain-wide and for one store; each is run
+three times and the slowest run is reported.
+
+    .venv/bin/python bench/analytics.py --orders 10000000          # the target
+    .venv/bin/python bench/analytics.py --orders 1000000           # a quick check
+    .venv/bin/python bench/analytics.py --url postgresql+psycopg://.../db --skip-generate
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bench_support import postgres
+from sqlalchemy import text
+
+from hub.analytics.campaign_queries import campaign_funnel
+from hub.analytics.catalogue_queries import customers_by_area, product_ranking
+from hub.analytics.operations_queries import kitchen_times, rider_performance
+from hub.analytics.report_query import ReportSpec, run_report
+from hub.analytics.rollup import refresh_daily_sales, rollup_sales_by_day
+from hub.analytics.sales_queries import customer_figures, retention_cohorts
+from hub.analytics.scope import Scope
+from hub.db import Database
+from hub.migrate import upgrade
+from hub.orders.api import orders_table
+
+NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+TZ = "Asia/Shanghai"
+STORES = 20
+LIMIT_S = 2.0
+
+
+@contextlib.contextmanager
+def database(url: str | None, keep: bool) -> Iterator[str]:
+    if url is not None:
+        yield url
+        return
+    with postgres("brigade_analytics_bench", keep=keep) as created:
+        yield created
+
+
+def step(label: str, results: dict[str, float], run: Callable[[], Any]) -> Any:
+    print(f"... {label}", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    value = run()
+    results[label] = round(time.perf_counter() - started, 2)
+    print(f"    {results[label]:.2f} s", file=sys.stderr, flush=True)
+    return value
+
+
+GENERATE = [
+    (
+        "stores, stations, riders",
+        [
+            "INSERT INTO stores (id, name, timezone, address, created_at) SELECT 'b' || g, '店' || g,"
+            " CASE WHEN g = 0 THEN 'Asia/Urumqi' ELSE :tz END, '', :now FROM generate_series(0, :stores - 1) g",
+            "INSERT INTO stations (store_id, code, name, warn_after_s, late_after_s) SELECT 'b' || g, s, s, 300, 480"
+            " FROM generate_series(0, :stores - 1) g, unnest(ARRAY['wok', 'bar']) s",
+            "INSERT INTO riders (id, store_id, name, capacity, active, created_at, positions_dropped)"
+            " SELECT 'b' || g || '-r' || r, 'b' || g, 'r' || r, 6, true, :now, 0"
+            " FROM generate_series(0, :stores - 1) g, generate_series(0, 7) r",
+        ],
+    ),
+    (
+        "customers",
+        [
+            "INSERT INTO customers (id, display_name, home_store_id, created_at, updated_at)"
+            " SELECT 'c' || g, '', 'b' || (g % :stores), :now, :now FROM generate_series(1, :customers) g",
+        ],
+    ),
+    (
+        "orders",
+        [
+            "INSERT INTO orders (id, store_id, channel, external_id, key_scope, order_number, customer_id, status,"
+            " fulfilment, subtotal_fen, delivery_fee_fen, discount_fen, total_fen, currency, delivery_lat,"
+            " delivery_lon, promised_at, placed_at, updated_at, revision)"
+            " SELECT 'o' || g, 'b' || (c % :stores), 'bench', g::text, '', g::text,"
+            "  CASE WHEN g % 20 = 7 THEN NULL ELSE 'c' || c END,"
+            "  CASE WHEN g % 20 = 0 THEN 'cancelled' WHEN g % 50 = 1 THEN 'failed' ELSE 'delivered' END,"
+            "  'delivery', amount, 500, 0, amount + 500, 'CNY', 31.1 + random() * 0.3, 121.3 + random() * 0.3,"
+            "  placed + interval '45 minutes', placed, placed, 1"
+            " FROM (SELECT g, placed,"
+            "   1 + floor(random() * greatest(1, :customers * (1 - extract(epoch FROM :now - placed) / 63072000)))::int"
+            "   AS c, 1500 + floor(random() * 18000)::int AS amount"
+            "  FROM (SELECT g, :now - power(random(), 1.4) * interval '730 days' AS placed"
+            "   FROM generate_series(1, :orders) g) t) src",
+        ],
+    ),
+    (
+        "order lines",
+        [
+            "INSERT INTO order_lines (id, order_id, line_no, sku, name, quantity, unit_price_fen, total_fen,"
+            " modifiers, station_codes, allergens, cancelled)"
+            " SELECT 'l' || id, id, 1, 'S' || (hashtext(id) & 63), '菜' || (hashtext(id) & 63), 1, subtotal_fen,"
+            " subtotal_fen, '[]', '[\"wok\"]', '[]', false FROM orders",
+        ],
+    ),
+    (
+        "deliveries",
+        [
+            "INSERT INTO deliveries (order_id, store_id, rider_id, stage, code, pinned, picked_up_at, delivered_at,"
+            " failed_at, failure_reason, updated_at)"
+            " SELECT id, store_id, store_id || '-r' || (hashtext(id) & 7),"
+            "  CASE status WHEN 'delivered' THEN 'delivered' WHEN 'failed' THEN 'failed' ELSE 'cancelled' END, '1234',"
+            "  false, placed_at + interval '15 minutes',"
+            "  CASE WHEN status = 'delivered' THEN placed_at + (20 + (hashtext(id) & 31)) * interval '1 minute' END,"
+            "  CASE WHEN status = 'failed' THEN placed_at + interval '40 minutes' END,"
+            "  CASE WHEN status = 'failed'"
+            "  THEN (ARRAY['no_answer', 'wrong_address', 'refused'])[1 + (hashtext(id) & 65535) % 3] END,"
+            "  placed_at FROM orders",
+        ],
+    ),
+    (
+        "kitchen tickets",
+        [
+            "INSERT INTO kitchen_tickets (ticket_id, order_id, store_id, station_code, revision, created_at, sent_at,"
+            " bumped_at) SELECT id || '-wok', id, store_id, 'wok', 1, placed_at, placed_at + interval '5 seconds',"
+            " placed_at + (60 + (hashtext(id) & 511)) * interval '1 second' FROM orders",
+        ],
+    ),
+]
+
+
+def generate(db: Database, customers: int, orders: int, results: dict[str, float]) -> None:
+    indexed = [i for i in orders_table.indexes]
+    with db.engine.connect() as conn:
+        for index in indexed:
+            index.drop(conn)
+        conn.commit()
+    params = {"tz": TZ, "now": NOW, "stores": STORES, "customers": customers, "orders": orders}
+    for label, statements in GENERATE:
+
+        def load(statements: list[str] = statements) -> None:
+            with db.engine.begin() as conn:
+                conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+                conn.execute(text("SELECT setseed(0.12)"))
+                for statement in statements:
+                    conn.execute(text(statement), params)
+
+        step(f"generate {label}", results, load)
+
+    def reindex() -> None:
+        with db.engine.begin() as conn:
+            conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+            for index in indexed:
+                index.create(conn)
+
+    step("orders' indexes", results, reindex)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        step("vacuum analyze", results, lambda: conn.execute(text("VACUUM ANALYZE")))
+
+
+def queries(window: Scope) -> dict[str, Callable[[Any], Any]]:
+    report = ReportSpec(dimensions=["store", "day"], measures=["orders", "revenue_fen", "customers"])
+    return {
+        "sales (refresh + rollup)": lambda c: (refresh_daily_sales(c, now=NOW), rollup_sales_by_day(c, window)),
+        "customers (active/new/returning/repeat)": lambda c: customer_figures(c, window),
+        "retention cohorts": lambda c: retention_cohorts(c, window),
+        "product ranking": lambda c: product_ranking(c, window),
+        "customers by area": lambda c: customers_by_area(c, window),
+        "rider performance": lambda c: rider_performance(c, window),
+        "kitchen ticket times": lambda c: kitchen_times(c, window),
+        "campaign funnel": lambda c: campaign_funnel(c, window, zone=TZ),
+        "custom report (store x day)": lambda c: run_report(c, window, report),
+    }
+
+
+def measure(db: Database, label: str, window: Scope) -> list[dict[str, Any]]:
+    rows = []
+    for name, run in queries(window).items():
+        times = []
+        for _ in range(3):
+            with db.engine.connect() as conn:
+                started = time.perf_counter()
+                run(conn)
+                conn.commit()
+                times.append(time.perf_counter() - started)
+        worst = max(times)
+        rows.append({"scope": label, "query": name, "slowest_s": round(worst, 3), "ok": worst < LIMIT_S})
+        print(f"    {label:<12} {name:<42} {worst:7.3f} s {'ok' if worst < LIMIT_S else 'OVER 2 s'}", file=sys.stderr)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=10_000_000)
+    parser.add_argument("--customers", type=int, default=None, help="default: orders / 8")
+    parser.add_argument("--url", default=None, help="an existing database (migrated on start)")
+    parser.add_argument("--skip-generate", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the generated database")
+    args = parser.parse_args()
+    customers = args.customers or max(10, args.orders // 8)
+    results: dict[str, float] = {}
+    with database(args.url, args.keep) as url:
+        db = Database.from_url(url, pool_size=2)
+        upgrade(db.engine)
+        if not args.skip_generate:
+            generate(db, customers, args.orders, results)
+            with db.engine.begin() as conn:
+                step("rollup first build", results, lambda: refresh_daily_sales(conn, now=NOW))
+        today = date(2026, 12, 1)
+        window = Scope(None, today - timedelta(days=29), today)
+        one = Scope(("b3",), window.day_from, window.day_to)
+        rows = measure(db, "chain", window) + measure(db, "one store", one)
+        db.dispose()
+    print(json.dumps({"orders": args.orders, "customers": customers, "setup_s": results, "queries": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

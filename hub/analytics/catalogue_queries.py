@@ -1,0 +1,81 @@
+"""Product ranking and customers by area (delivery drop-offs on a grid)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import distinct, func, select
+
+from hub.analytics import sources as src
+from hub.analytics.local_days import in_days, orders_with_stores
+from hub.analytics.scope import Scope
+from hub.analytics.sql_time import AREA_CELL_DEG, grid_cell
+from hub.kernel.sql_dialect import AnyConn, prepare
+
+
+@dataclass(frozen=True)
+class ProductRank:
+    sku: str
+    name: str
+    quantity: int
+    orders: int
+    revenue_fen: int
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    area: str
+    """South-west corner of the grid cell, 'lat,lon'."""
+    lat: float
+    lon: float
+    customers: int
+    orders: int
+    revenue_fen: int
+
+
+def product_ranking(conn: AnyConn, scope: Scope, limit: int = 20) -> list[ProductRank]:
+    """Best sellers by line revenue (cancelled lines left out) in counted orders."""
+    prepare(conn)
+    revenue = func.sum(src.lines.c.total_fen)
+    query = (
+        select(
+            src.lines.c.sku,
+            func.max(src.lines.c.name),
+            func.sum(src.lines.c.quantity),
+            func.count(distinct(src.lines.c.order_id)),
+            revenue,
+        )
+        .select_from(orders_with_stores().join(src.lines, src.lines.c.order_id == src.orders.c.id))
+        .where(in_days(conn, scope), src.lines.c.cancelled.is_(False))
+        .group_by(src.lines.c.sku)
+        .order_by(revenue.desc(), src.lines.c.sku)
+        .limit(limit)
+    )
+    return [ProductRank(sku, name, int(q), int(n), int(r)) for sku, name, q, n, r in conn.execute(query)]
+
+
+def customers_by_area(conn: AnyConn, scope: Scope, limit: int = 100) -> list[AreaFigures]:
+    """Delivery orders with a drop-off position, per grid cell: customers, orders, revenue."""
+    prepare(conn)
+    lat_cell = grid_cell(conn, src.orders.c.delivery_lat).label("lat_cell")
+    lon_cell = grid_cell(conn, src.orders.c.delivery_lon).label("lon_cell")
+    orders_n = func.count()
+    query = (
+        select(
+            lat_cell,
+            lon_cell,
+            func.count(distinct(src.orders.c.customer_id)),
+            orders_n,
+            func.sum(src.orders.c.total_fen),
+        )
+        .select_from(orders_with_stores())
+        .where(in_days(conn, scope), src.orders.c.delivery_lat.is_not(None), src.orders.c.delivery_lon.is_not(None))
+        .group_by(lat_cell, lon_cell)
+        .order_by(orders_n.desc(), lat_cell, lon_cell)
+        .limit(limit)
+    )
+    out = []
+    for la, lo, customers, n, revenue in conn.execute(query):
+        lat, lon = round(int(la) * AREA_CELL_DEG, 2), round(int(lo) * AREA_CELL_DEG, 2)
+        out.append(AreaFigures(f"{lat:.2f},{lon:.2f}", lat, lon, int(customers), int(n), int(revenue)))
+    return out

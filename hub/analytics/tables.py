@@ -1,0 +1,74 @@
+"""Analytics' own tables: churn model fits and scores, and the daily sales rollup."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from hub.db_types import UTCDateTime, new_id
+
+
+class ChurnFit(SQLModel, table=True):
+    """One BG/NBD (+ Gamma-Gamma) fit over the chain's purchase days up to ``as_of``."""
+
+    __tablename__ = "analytics_churn_fits"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    fitted_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    as_of: date
+    """The last local day counted (calibration end)."""
+    customers: int
+    r: float
+    alpha: float
+    a: float
+    b: float
+    gg_p: float | None = None
+    gg_q: float | None = None
+    gg_gamma: float | None = None
+    """Null when Gamma-Gamma could not be fitted (too few repeat buyers): values are then unknown."""
+    at_risk_below: float
+    """P(alive) under which a repeat customer is at risk."""
+    at_risk: int
+
+
+class ChurnScore(SQLModel, table=True):
+    """A customer's figures from the latest fit (replaced by each fit)."""
+
+    __tablename__ = "analytics_churn_scores"
+    __table_args__ = (Index("ix_churn_scores_risk", "at_risk", "p_alive"),)
+
+    customer_id: str = Field(primary_key=True, max_length=36)
+    fit_id: str = Field(max_length=36)
+    purchase_days: int
+    last_purchase_day: date
+    p_alive: float
+    expected_purchases_30d: float
+    expected_purchases_90d: float
+    expected_value_fen: int | None = None
+    """Expected value of one future purchase day (Gamma-Gamma)."""
+    expected_value_90d_fen: int | None = None
+    """Expected purchases in 90 days times that value."""
+    at_risk: bool = False
+
+
+class DailySales(SQLModel, table=True):
+    """Counted orders and revenue per store and local day, kept current from changed orders."""
+
+    __tablename__ = "analytics_daily_sales"
+
+    store_id: str = Field(primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    orders: int = 0
+    revenue_fen: int = 0
+
+
+class RollupState(SQLModel, table=True):
+    """How far the rollup has read the orders' ``updated_at``."""
+
+    __tablename__ = "analytics_rollup_state"
+
+    name: str = Field(primary_key=True, max_length=32)
+    watermark: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    refreshed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,1 @@
+"""Billing: the prepaid balance ledger, delivery charges, expiry, reminders, auto-renewal."""

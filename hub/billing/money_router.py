@@ -1,0 +1,146 @@
+"""Refunds, ad-hoc charges against the balance and payment receipts over REST.
+
+Role-scoped like the rest of the money: admin, operator and finance for every store; a store
+manager for their stores' entries and payments only (anything else is reported as not found).
+Finance sees the customer's name masked on a receipt.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+from sqlalchemy import select
+from sqlmodel import Session
+
+from hub.billing import balance_changes
+from hub.billing.schemas import ChargeIn, EntryOut, EntryWrittenOut, RefundIn
+from hub.billing.statements.formats import receipt_json
+from hub.billing.statements.pdf import receipt_pdf
+from hub.crm.api import mask_name
+from hub.deps import ContextDep, SessionDep, require
+from hub.errors import NotFound
+from hub.kernel.principal import Principal
+from hub.kernel.roles import Role
+from hub.problems import problem_responses
+
+CHINA = ZoneInfo("Asia/Shanghai")
+router = APIRouter(tags=["billing"], responses=problem_responses(401, 403, 404, 422))
+CashierDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.FINANCE))]
+CustomerId = Annotated[str, Path(max_length=36)]
+MEDIA = {"json": "application/json", "pdf": "application/pdf"}
+
+
+def _table_row(session: Session, table: str, column: str, key: str) -> tuple[object, ...] | None:
+    from hub.tables import metadata  # another domain's table, by name: a name lookup only
+
+    t = metadata.tables[table]
+    found = session.execute(select(t.c[column]).where(t.c.id == key)).first()
+    return None if found is None else tuple(found)
+
+
+def _customer(session: Session, customer_id: str) -> str:
+    found = _table_row(session, "customers", "display_name", customer_id)
+    if found is None:
+        raise NotFound(f"no customer {customer_id!r}")
+    return str(found[0] or "")
+
+
+def _written(w: balance_changes.Written, refundable: int) -> EntryWrittenOut:
+    return EntryWrittenOut(
+        entry=EntryOut.model_validate(w.entry, from_attributes=True),
+        created=w.created,
+        balance_fen=w.balance_fen,
+        refundable_fen=refundable,
+    )
+
+
+def _today(now: datetime) -> date:
+    return now.astimezone(CHINA).date()
+
+
+@router.post(
+    "/customers/{customer_id}/balance/refunds",
+    response_model=EntryWrittenOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409),
+)
+def refund(
+    session: SessionDep, ctx: ContextDep, staff: CashierDep, customer_id: CustomerId, body: RefundIn
+) -> EntryWrittenOut:
+    """Refund a charge (back onto the balance) or a top-up (paid back to the payer): an append-only
+    entry, once per key, never more than was charged or paid (less earlier refunds) nor than the balance."""
+    _customer(session, customer_id)
+    original = balance_changes.entry_row(session, customer_id, body.entry_key)
+    if original is None or not staff.sees_store(original.store_id):
+        raise NotFound("this customer has no such ledger entry")  # no key: it may be another store's
+    now = ctx.clock()
+    written = balance_changes.refund(
+        session,
+        customer_id,
+        original,
+        key=body.key,
+        amount_fen=body.amount_fen,
+        note=body.note,
+        actor=staff.label,
+        business_date=_today(now),
+        at=now,
+    )
+    session.commit()
+    return _written(written, balance_changes.refundable_fen(session, customer_id, original.key))
+
+
+@router.post(
+    "/customers/{customer_id}/balance/charges",
+    response_model=EntryWrittenOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(409),
+)
+def charge(
+    session: SessionDep, ctx: ContextDep, staff: CashierDep, customer_id: CustomerId, body: ChargeIn
+) -> EntryWrittenOut:
+    """An ad-hoc purchase (an extra bottle, a gift box) paid from the prepaid balance: once per
+    reference, refused with 409 when the balance does not cover it."""
+    _customer(session, customer_id)
+    if not staff.sees_store(body.store_id) or _table_row(session, "stores", "name", body.store_id) is None:
+        raise NotFound("no store with this id")
+    now = ctx.clock()
+    written = balance_changes.charge_order(
+        session,
+        customer_id,
+        reference=body.reference,
+        amount_fen=body.amount_fen,
+        store_id=body.store_id,
+        note=body.note,
+        actor=staff.label,
+        business_date=_today(now),
+        at=now,
+    )
+    session.commit()
+    return _written(written, balance_changes.refundable_fen(session, customer_id, written.entry.key))
+
+
+@router.get("/billing/payments/{reference}/receipt", response_class=Response)
+def receipt(
+    session: SessionDep,
+    staff: CashierDep,
+    reference: Annotated[str, Path(max_length=64)],
+    format: Annotated[str, Query(pattern=r"^(json|pdf)$")] = "json",
+) -> Response:
+    """The receipt of a successful payment (manual or through a provider), as JSON or a printable PDF."""
+    payment = balance_changes.successful_payment(session, reference)
+    if payment is None or not staff.sees_store(payment.store_id):
+        raise NotFound("no successful payment with this reference")
+    name = _customer(session, payment.customer_id) or "顾客"
+    store = _table_row(session, "stores", "name", payment.store_id) if payment.store_id else None
+    found = balance_changes.receipt(
+        session,
+        payment,
+        customer_name=name if staff.sees_full_phones else mask_name(name),
+        store_name=str(store[0]) if store else "Brigade",
+    )
+    body = receipt_json(found).encode() if format == "json" else receipt_pdf(found)
+    filename = f"receipt-{found.receipt_no}.{format}"
+    return Response(body, media_type=MEDIA[format], headers={"Content-Disposition": f'inline; filename="{filename}"'})

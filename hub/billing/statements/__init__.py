@@ -1,0 +1,1 @@
+"""Monthly statements, payment receipts and the daily reconciliation of a store."""

@@ -1,0 +1,1 @@
+"""The hub's shared kernel: rules and infrastructure every domain may use. It imports no domain."""

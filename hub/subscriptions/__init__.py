@@ -1,0 +1,1 @@
+"""Subscriptions: plans, delivery schedules, pauses and changes, daily generation, pick lists."""

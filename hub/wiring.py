@@ -1,0 +1,30 @@
+"""The composition root's event wiring: which domain reacts to which other domain's events.
+
+Domains publish through ``Messaging.events`` (``hub.kernel.events``); only this module knows who
+listens, so a reaction never needs an import from the lower domain back up to the higher one.
+"""
+
+from __future__ import annotations
+
+from hub.kernel.events import Events
+
+
+def domain_events() -> Events:
+    """Every subscription of this hub, built once per ``HubContext``."""
+    # The domains are imported here, not at the top: their routers import hub.deps -> hub.context -> this.
+    from hub.crm.api import CustomersMerged
+    from hub.kitchen.api import queue_cancelled_order, queue_changed_lines, queue_placed_order
+    from hub.loyalty import ledger as loyalty_ledger
+    from hub.marketing import coupons as marketing_coupons
+    from hub.notifications import service as notifications_service
+    from hub.orders.api import OrderCancelled, OrderLinesChanged, OrderPlaced
+
+    events = Events()
+    events.subscribe(OrderPlaced, queue_placed_order)  # the kitchen's tickets, in the order's transaction
+    events.subscribe(OrderLinesChanged, queue_changed_lines)
+    events.subscribe(OrderCancelled, queue_cancelled_order)
+    # A customer merge: points, coupons and queued messages follow the source into the target.
+    events.subscribe(CustomersMerged, loyalty_ledger.on_customers_merged)
+    events.subscribe(CustomersMerged, marketing_coupons.on_customers_merged)
+    events.subscribe(CustomersMerged, notifications_service.on_customers_merged)
+    return events
