@@ -141,6 +141,6 @@ def change_lines(
         source=messaging.source,
     )
     messaging.events.publish(session, changed)
-    session.commit()
+    session.flush()
     session.refresh(order)  # totals were updated with Core statements
     return order

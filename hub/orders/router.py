@@ -92,6 +92,7 @@ def change_status(
 ) -> OrderOut:
     """Move the order to a new state; illegal transitions are refused with 409."""
     order = service.change_status(session, manager, order_id, body.status, body.reason, ctx.messaging())
+    session.commit()
     ctx.wake_relay()
     return masked_order(service.order_view(session, order), manager)
 
@@ -105,6 +106,7 @@ def change_lines(
     if principal.role not in CHANGERS:
         raise Forbidden(f"the {principal.role} role may not change orders")
     order = changes.change_lines(session, principal, order_id, body.lines, ctx.messaging(), ctx.catalogs)
+    session.commit()
     ctx.wake_relay()
     return masked_order(service.order_view(session, order), principal)
 

@@ -409,7 +409,6 @@ def change_status(
     apply_transition(session, order, target, actor=principal.label, reason=reason)
     if target is OrderStatus.CANCELLED:
         _announce_cancel(session, order, messaging)
-    session.commit()
     return order
 
 

@@ -141,6 +141,7 @@ def test_balance_equals_ledger_under_any_sequence(world: World, steps: list[tupl
             with world.db.session() as session:
                 if kind == "cancel":
                     change_status(session, ADMIN, order.id, OrderStatus.CANCELLED, "changed mind", MESSAGING)
+                    session.commit()
                     order.cancelled = True
                     model.pending.append(("cancel", order, 0))
                 else:
