@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from hub.db_types import new_id, utcnow
+from hub.db_types import utcnow
 from hub.errors import Conflict, NotFound
 from hub.kernel.messaging import Messaging
 from hub.kernel.principal import Principal
 from hub.orders.domain import OrderStatus
 from hub.orders.events import OrderLinesChanged
 from hub.orders.schemas import OrderLineIn
-from hub.orders.service import kitchen_line, kitchen_view, lock_order, record_event, visible_order
+from hub.orders.service import kitchen_line, kitchen_view, line_row, lock_order, record_event, visible_order
 from hub.orders.tables import Order, OrderLine
 from hub.stores.api import RequestedLine, StoreCatalogs, price_lines
 
@@ -82,24 +82,7 @@ def change_lines(
     next_no = (
         session.execute(select(func.max(order_lines.c.line_no)).where(order_lines.c.order_id == order.id)).scalar() or 0
     ) + 1
-    added_rows = [
-        dict(
-            id=new_id(),
-            order_id=order.id,
-            line_no=next_no + i,
-            sku=p.sku,
-            name=p.name,
-            quantity=p.quantity,
-            unit_price_fen=p.unit_price_fen,
-            total_fen=p.total_fen,
-            modifiers=list(p.modifiers),
-            note=p.note,
-            station_codes=list(p.station_codes),
-            allergens=list(p.allergens),
-            cancelled=False,
-        )
-        for i, p in enumerate(added)
-    ]
+    added_rows = [line_row(order.id, next_no + i, p) for i, p in enumerate(added)]
     if added_rows:
         session.execute(order_lines.insert(), added_rows)
     discount = min(order.discount_fen, priced.subtotal_fen)

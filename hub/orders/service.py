@@ -30,7 +30,15 @@ from hub.orders.order_times import check_order_times
 from hub.orders.order_writes import NewOrder, write_order
 from hub.orders.schemas import OrderIn, OrderLineOut, OrderOut
 from hub.orders.tables import Order, OrderEvent, OrderLine
-from hub.stores.api import PricedOrder, RequestedLine, StoreCatalogs, price_lines, stations_table, stores_table
+from hub.stores.api import (
+    PricedLine,
+    PricedOrder,
+    RequestedLine,
+    StoreCatalogs,
+    price_lines,
+    stations_table,
+    stores_table,
+)
 
 orders = Order.__table__  # type: ignore[attr-defined]
 order_lines = OrderLine.__table__  # type: ignore[attr-defined]
@@ -264,24 +272,26 @@ def _redeem(
 
 
 def _line_rows(order_id: str, priced: PricedOrder) -> list[dict[str, Any]]:
-    return [
-        dict(
-            id=new_id(),
-            order_id=order_id,
-            line_no=p.line_no,
-            sku=p.sku,
-            name=p.name,
-            quantity=p.quantity,
-            unit_price_fen=p.unit_price_fen,
-            total_fen=p.total_fen,
-            modifiers=list(p.modifiers),
-            note=p.note,
-            station_codes=list(p.station_codes),
-            allergens=list(p.allergens),
-            cancelled=False,
-        )
-        for p in priced.lines
-    ]
+    return [line_row(order_id, p.line_no, p) for p in priced.lines]
+
+
+def line_row(order_id: str, line_no: int, p: PricedLine) -> dict[str, Any]:
+    """An ``order_lines`` row for a priced line, as it is first written."""
+    return dict(
+        id=new_id(),
+        order_id=order_id,
+        line_no=line_no,
+        sku=p.sku,
+        name=p.name,
+        quantity=p.quantity,
+        unit_price_fen=p.unit_price_fen,
+        total_fen=p.total_fen,
+        modifiers=list(p.modifiers),
+        note=p.note,
+        station_codes=list(p.station_codes),
+        allergens=list(p.allergens),
+        cancelled=False,
+    )
 
 
 def _kitchen_order(
