@@ -78,10 +78,26 @@ def decode(payload: bytes | str, expected: type[B] | None = None) -> Envelope[B]
         raise ContractError(f"invalid {head.type}: {_describe(exc)}") from exc
 
 
+def sender_of(payload: bytes | str) -> tuple[uuid.UUID, str] | None:
+    """The id and claimed source of a message that failed its contract, when those two are readable,
+    so that its sender can be told why (and stop resending it); None when they are not."""
+    try:
+        sender = _Sender.model_validate_json(payload)
+    except ValidationError:
+        return None
+    return sender.id, sender.source
+
+
 class _Head(BaseModel):
     model_config = ConfigDict(extra="ignore")
     v: int
     type: str
+
+
+class _Sender(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: uuid.UUID
+    source: Identifier
 
 
 def _describe(exc: ValidationError) -> str:

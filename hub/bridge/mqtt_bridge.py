@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts import topics
-from contracts.envelope import Envelope, decode
+from contracts.envelope import Envelope, decode, sender_of
 from contracts.errors import ContractError
 from contracts.messaging import Ack, Refusal
 from hub.bridge.device_registry import DeviceRegistry, RegistryUnavailable, source_problem
@@ -37,6 +37,7 @@ MAX_ACK_IDS = 5000
 """An Ack names at most this many message ids (the contract's limit)."""
 APPLY_FAILED = "bridge.apply_failed"
 UNKNOWN_SOURCE = "bridge.unknown_source"
+CONTRACT_INVALID = ContractError.code
 
 
 class _Later:
@@ -101,7 +102,7 @@ class MqttBridge:
                 envelope: Envelope[Any] = decode(message.payload, route.template.payload)
             except ContractError as exc:
                 self._metrics.mqtt_dead_letters.labels(reason="contract").inc()
-                await self._dead_letter(message, exc.reason)
+                await self._refuse_unreadable(route, message, params, exc.reason)
                 return
             queue = self._queues[zlib.crc32(envelope.source.encode()) % len(self._queues)]
             await queue.put((route, message, envelope, params))
@@ -139,6 +140,27 @@ class MqttBridge:
                     envelope.source,
                     describe(exc),
                 )
+
+    async def _refuse_unreadable(self, route: Route, message: MqttMessage, params: dict[str, str], reason: str) -> None:
+        """Dead-letter a message that breaks the contract (a NUL in a note, a wrong type); when it names a
+        registered sender of this topic, that device also gets it refused, so its outbox moves on and its
+        user sees why (a resend would be refused again). A forged or unknown sender is told nothing."""
+        sender = sender_of(message.payload)
+        device = None
+        if sender is not None and route.ack and "client_id" not in params:
+            with contextlib.suppress(RegistryUnavailable):
+                device = await self.registry.lookup(sender[1])
+        if sender is None or device is None or source_problem(sender[1], params, device) is not None:
+            await self._dead_letter(message, reason)
+            return
+        message_id, source = sender
+        await self._dead_letter(message, reason, source=source)
+        refusal = Refusal(
+            message_id=message_id, code=CONTRACT_INVALID, reason=f"the hub cannot read this message: {reason}"
+        )
+        await self._publish_ack(
+            Ack(device_id=source, message_ids=(message_id,), at=datetime.now(UTC), refused=(refusal,))
+        )
 
     async def _admit(self, item: _Item) -> bool:
         """Whether the envelope's source may speak on this topic; a forged or unknown one is dead-lettered,

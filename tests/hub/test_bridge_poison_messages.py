@@ -3,6 +3,7 @@ attempts, never retried forever; a database that is away is waited for; nothing 
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Iterator
@@ -110,6 +111,47 @@ async def test_an_order_id_that_collides_is_refused_once_and_the_next_message_is
         claimed = set(session.execute(select(InboxMessage.message_id)).scalars())  # type: ignore[call-overload]
     assert str(following.id) in claimed and str(colliding.id) not in claimed
     assert client.get("/customers/lookup", params={"phone": PHONE_DIGITS}, headers=headers).status_code == 404
+
+
+async def test_a_nul_in_a_note_is_dead_lettered_and_refused_to_its_device_once(
+    bridged_hub: tuple[TestClient, dict[str, str]], mosquitto_settings: MqttSettings
+) -> None:
+    """A message that breaks the contract (here a NUL, which the database would reject) is refused
+    back to the registered device that sent it, so its outbox forgets it and its user sees why; the
+    same bytes claiming an unregistered source are only dead-lettered (nothing sent to that name)."""
+    client, headers = bridged_hub
+    root = mosquitto_settings.topic_root
+    store = seed_store(client, headers)
+    register_device(client, headers, "edge-nul", store_id=store.store_id)
+    poisoned = wrap(_store_order(store.store_id), source="edge-nul")
+    raw = json.loads(encode(poisoned))
+    raw["body"]["notes"] = "门铃坏了\x00请敲门"
+    forged = {**raw, "id": str(uuid.uuid4()), "source": "edge-nobody"}
+    following = wrap(_store_order(store.store_id), source="edge-nul")
+    topic = topics.STORE_ORDER.build(root=root, store_id=store.store_id)
+    async with Watcher(mosquitto_settings) as device:
+        await device.watch(topics.ACK.build(root=root, device_id="edge-nul"))
+        await device.watch(topics.ACK.build(root=root, device_id="edge-nobody"))
+        await device.watch(topics.DEAD_LETTER.build(root=root))
+        await device.link.publish(topic, json.dumps(forged).encode())
+        await device.link.publish(topic, json.dumps(raw).encode())
+        await device.link.publish(topic, encode(following))
+        is_ack = lambda m: "/acks/" in m.topic  # noqa: E731
+        await device.wait_for(2, is_ack)
+        await device.wait_until(lambda: sum(not is_ack(m) for m in device.messages) >= 2)
+        dead = [decode(m.payload, DeadLetter).body for m in device.messages if not is_ack(m)]
+        acks = [(m.topic, decode(m.payload, Ack).body) for m in device.messages if is_ack(m)]
+    assert all(topic_.endswith("/edge-nul") for topic_, _ in acks), "the forged source is told nothing"
+    refused = [a for _, a in acks if a.message_ids == (poisoned.id,)]
+    assert len(refused) == 1, "refused exactly once"
+    [refusal] = refused[0].refused
+    assert (refusal.message_id, refusal.code) == (poisoned.id, "contract.invalid")
+    assert "notes" in refusal.reason and "control character" in refusal.reason
+    assert sorted(d.source or "" for d in dead) == ["", "edge-nul"]
+    assert all("notes" in d.reason for d in dead)
+    assert next(a for _, a in acks if a.message_ids == (following.id,)).refused == ()
+    assert client.get(f"/orders/{following.body.order_id}", headers=headers).status_code == 200
+    assert client.get(f"/orders/{poisoned.body.order_id}", headers=headers).status_code == 404
 
 
 def test_database_errors_never_carry_statement_parameters(pg_url: str) -> None:
