@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 from sqlmodel import col, select
 
+from hub.api_types import QueryDatetime
 from hub.audit.schemas import AuditEntryOut
 from hub.audit.tables import AuditEntry
 from hub.deps import AdminDep, SessionDep
@@ -24,8 +24,8 @@ def list_audit_log(
     action: Annotated[str | None, Query(max_length=64, description="e.g. auth.login_failed, user.disable")] = None,
     target_type: Annotated[str | None, Query(max_length=32)] = None,
     target_id: Annotated[str | None, Query(max_length=120)] = None,
-    since: Annotated[AwareDatetime | None, Query(description="at or after (ISO 8601 with a zone)")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="before (ISO 8601 with a zone)")] = None,
+    since: Annotated[QueryDatetime | None, Query(description="at or after (ISO 8601 with a zone)")] = None,
+    until: Annotated[QueryDatetime | None, Query(description="before (ISO 8601 with a zone)")] = None,
     before_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="the next page: the last id seen")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditEntry]:
