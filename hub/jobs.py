@@ -102,7 +102,7 @@ async def run_periodic_jobs(ctx: HubContext, interval_s: float = 1.0) -> None:
         (interval_s, lambda: resend_unconfirmed_tickets(ctx)),
         (interval_s, lambda: measure_outbox(ctx)),
         (s.service_desk_interval_s, lambda: check_service_desk(ctx)),
-        (s.subscriptions_interval_s, lambda: generate_due_days(ctx.db, ctx.clock())),
+        (s.subscriptions_interval_s, lambda: generate_due_days(ctx.db, ctx.clock(), ctx.messaging())),
         (s.analytics_rollup_interval_s, lambda: refresh_sales_rollup(ctx.db, ctx.clock())),
         (s.subscription_upkeep_interval_s, lambda: run_subscription_upkeep(ctx.db, ctx.clock())),
     ]

@@ -13,11 +13,13 @@ def domain_events() -> Events:
     """Every subscription of this hub, built once per ``HubContext``."""
     # The domains are imported here, not at the top: their routers import hub.deps -> hub.context -> this.
     from hub.crm.api import CustomersMerged
+    from hub.delivery.api import RiderStopReported, by_owner
     from hub.kitchen.api import queue_cancelled_order, queue_changed_lines, queue_placed_order
     from hub.loyalty import ledger as loyalty_ledger
     from hub.marketing import coupons as marketing_coupons
     from hub.notifications import service as notifications_service
     from hub.orders.api import OrderCancelled, OrderLinesChanged, OrderPlaced
+    from hub.subscriptions import api as subscriptions_api
 
     events = Events()
     events.subscribe(OrderPlaced, queue_placed_order)  # the kitchen's tickets, in the order's transaction
@@ -27,4 +29,6 @@ def domain_events() -> Events:
     events.subscribe(CustomersMerged, loyalty_ledger.on_customers_merged)
     events.subscribe(CustomersMerged, marketing_coupons.on_customers_merged)
     events.subscribe(CustomersMerged, notifications_service.on_customers_merged)
+    # A rider's report on a stop that is not an order: the subscription drops the cut-off pushed.
+    events.subscribe(RiderStopReported, by_owner({subscriptions_api.STOP_OWNER: subscriptions_api.apply_rider_report}))
     return events

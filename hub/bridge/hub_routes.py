@@ -13,7 +13,8 @@ from hub.settings import HubSettings
 
 
 def hub_routes(settings: HubSettings, messaging: Messaging) -> list[Route]:
-    """``messaging`` carries the hub's event wiring (a store order's kitchen tickets follow from it)."""
+    """``messaging`` carries the hub's event wiring (a store order's kitchen tickets follow from it, and a
+    rider's report on a subscription stop reaches subscriptions through it)."""
     return [
         Route(topics.STORE_ORDER, store_order_applier(messaging)),
         Route(topics.TICKET_RECEIVED, apply_ticket_received),
@@ -21,5 +22,5 @@ def hub_routes(settings: HubSettings, messaging: Messaging) -> list[Route]:
         Route(topics.TICKET_STATUS, apply_ticket_status),
         Route(topics.DEVICE_STATE, apply_device_state, ack=False, inbox=False),
         Route(topics.PRESENCE, apply_presence, ack=False, inbox=False),
-        *delivery_routes(settings.delivery),
+        *delivery_routes(settings.delivery, messaging.events),
     ]

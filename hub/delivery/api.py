@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from hub.delivery.errors import UnknownStop
+from hub.delivery.other_stops import RiderStopReported, by_owner, other_stop_id
 from hub.delivery.tables import Delivery, Rider
 
 deliveries_table = Delivery.__table__  # type: ignore[attr-defined]
@@ -20,13 +22,14 @@ if TYPE_CHECKING:
     from hub.delivery.planning.problem import Vehicle as RouteVehicle
     from hub.delivery.planning.solver import Budget as RouteBudget
     from hub.delivery.planning.solver import plan as plan_routes
-    from hub.delivery.rider_events import apply_rider_event
+    from hub.delivery.rider_events import apply_rider_event, rider_event_applier
     from hub.delivery.settings import DeliverySettings
 
 _EXPORTS = {
     "DeliverySettings": ("hub.delivery.settings", "DeliverySettings"),
     "PositionIngest": ("hub.delivery.ingest", "PositionIngest"),
     "apply_rider_event": ("hub.delivery.rider_events", "apply_rider_event"),
+    "rider_event_applier": ("hub.delivery.rider_events", "rider_event_applier"),
     "GreatCircleMatrix": ("hub.delivery.planning.matrix", "GreatCircleMatrix"),
     "RouteBudget": ("hub.delivery.planning.solver", "Budget"),
     "RoutePlan": ("hub.delivery.planning.problem", "Plan"),
@@ -48,13 +51,18 @@ __all__ = [
     "DeliverySettings",
     "GreatCircleMatrix",
     "PositionIngest",
+    "RiderStopReported",
     "RouteBudget",
     "RoutePlan",
     "RouteProblem",
     "RouteStop",
     "RouteVehicle",
+    "UnknownStop",
     "apply_rider_event",
+    "by_owner",
     "deliveries_table",
+    "other_stop_id",
     "plan_routes",
+    "rider_event_applier",
     "riders_table",
 ]

@@ -15,6 +15,12 @@ class RiderMismatch(InvalidInput):
     code: ClassVar[str] = "delivery.rider_mismatch"
 
 
+class UnknownStop(NotFound):
+    """A rider reported on a stop that no route of this hub has (or not one of its store's)."""
+
+    code: ClassVar[str] = "delivery.unknown_stop"
+
+
 class NotADeliveryOrder(Conflict):
     code: ClassVar[str] = "delivery.not_a_delivery"
 

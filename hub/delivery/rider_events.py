@@ -1,12 +1,18 @@
-"""Applying a rider tracker's delivery events (picked_up, arrived, delivered, failed) from MQTT."""
+"""Applying a rider tracker's delivery events (picked_up, arrived, delivered, failed) from MQTT.
+
+An event on a stop that is not an order (``sub:<id>``, see ``hub.delivery.other_stops``) goes to the
+domain that planned the stop, through the hub's in-process events.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlmodel import Session
 
 from contracts.envelope import Envelope
 from contracts.rider import DeliveryEvent, DeliveryEventKind
-from hub.delivery.errors import OtherRidersDelivery, RiderMismatch
+from hub.delivery.errors import OtherRidersDelivery, RiderMismatch, UnknownRider
 from hub.delivery.lifecycle import (
     deliver,
     ensure_delivery,
@@ -16,12 +22,37 @@ from hub.delivery.lifecycle import (
     pick_up,
     rider_of_store,
 )
+from hub.delivery.other_stops import is_other_stop, report_other_stop
+from hub.delivery.tables import Rider
+from hub.errors import InvalidInput
+from hub.kernel.events import Events
+
+RiderEventApply = Callable[[Session, Envelope[DeliveryEvent], dict[str, str]], None]
 
 
-def apply_rider_event(session: Session, envelope: Envelope[DeliveryEvent], params: dict[str, str]) -> None:
+def rider_event_applier(events: Events) -> RiderEventApply:
+    """``apply_rider_event`` with the hub's event wiring (who owns the stops that are not orders)."""
+
+    def apply(session: Session, envelope: Envelope[DeliveryEvent], params: dict[str, str]) -> None:
+        apply_rider_event(session, envelope, params, events=events)
+
+    return apply
+
+
+def apply_rider_event(
+    session: Session, envelope: Envelope[DeliveryEvent], params: dict[str, str], *, events: Events | None = None
+) -> None:
     body = envelope.body
     if body.rider_id != params["rider_id"]:
         raise RiderMismatch(f"an event of rider {body.rider_id} on the topic of rider {params['rider_id']}")
+    if is_other_stop(body.order_id):
+        rider = session.get(Rider, body.rider_id)
+        if rider is None:
+            raise UnknownRider("no rider with this id")
+        if not rider.active:
+            raise InvalidInput(f"rider {rider.id!r} is not active")
+        report_other_stop(session, events or Events(), body, rider.store_id)
+        return
     order = locked_delivery_order(session, body.order_id)
     rider = rider_of_store(session, body.rider_id, order.store_id)
     actor = f"rider:{rider.id}"

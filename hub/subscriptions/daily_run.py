@@ -1,5 +1,6 @@
 """A store's daily run at its cut-off: tomorrow's deliveries (once per subscription and date), their
-routes and the depot's pick list. The caller opens the transaction and commits once."""
+routes (each given to a rider and pushed to the bike, ``rider_routes``) and the depot's pick list. The
+caller opens the transaction and commits once."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, or_, select, update
 from sqlmodel import Session, col
 
+from hub.kernel.messaging import Messaging
 from hub.kernel.sql_dialect import insert_for
 from hub.subscriptions import codec, service
 from hub.subscriptions.generation import DeliveryKey, GeneratedDelivery, run_generation
 from hub.subscriptions.pick_list import PickList, build_pick_list
 from hub.subscriptions.plans import PlanItem
+from hub.subscriptions.rider_routes import RouteAssignment, assign_routes
 from hub.subscriptions.routes import DayRoute, RouteStopIn, plan_day
 from hub.subscriptions.schedule import Subscription
 from hub.subscriptions.tables import (
@@ -37,6 +40,12 @@ class DayRun:
     due: tuple[GeneratedDelivery, ...]
     routes: tuple[DayRoute, ...]
     pick_list: PickList
+    assignments: tuple[RouteAssignment, ...] = ()
+    """The non-empty routes and their riders (None: no rider left for it)."""
+
+    @property
+    def unassigned_routes(self) -> tuple[str, ...]:
+        return tuple(a.route_id for a in self.assignments if a.rider_id is None)
 
 
 def active_subscriptions(session: Session, store_id: str, business_date: date) -> list[Subscription]:
@@ -108,8 +117,11 @@ def places(session: Session, address_ids: Iterable[str]) -> dict[str, tuple[floa
     return found
 
 
-def run_day(session: Session, store_id: str, now: datetime, *, seconds_per_leg: float = 0.01) -> DayRun:
-    """Generate the business date frozen at ``now``, plan its routes and list what to pick."""
+def run_day(
+    session: Session, store_id: str, now: datetime, messaging: Messaging, *, seconds_per_leg: float = 0.01
+) -> DayRun:
+    """Generate the business date frozen at ``now``, plan its routes, give them to the riders (their routes
+    go out through ``messaging``'s outbox) and list what to pick."""
     settings = service.store_settings(session, store_id)
     calendar = service.calendar_of(settings)
     business_date = calendar.generation_date(now)
@@ -154,16 +166,20 @@ def run_day(session: Session, store_id: str, now: datetime, *, seconds_per_leg: 
     settings.last_generated = business_date
     session.add(settings)
     session.flush()
+    assignments = tuple(assign_routes(session, settings, business_date, routes, messaging, now))
     pick = build_pick_list(store_id, business_date, due, route_of)
+    day = DayRun(store_id, business_date, len(run.new), tuple(due), routes, pick, assignments)
     logger.info(
-        "store %s: %d deliveries for %s (%d new), %d routes",
+        "store %s: %d deliveries for %s (%d new), %d routes, %d pushed to riders, unassigned: %s",
         store_id,
         len(due),
         business_date,
         len(run.new),
         len(routes),
+        len(assignments) - len(day.unassigned_routes),
+        ", ".join(day.unassigned_routes) or "none",
     )
-    return DayRun(store_id, business_date, len(run.new), tuple(due), routes, pick)
+    return day
 
 
 def stored_deliveries(session: Session, store_id: str, business_date: date) -> list[GeneratedDelivery]:

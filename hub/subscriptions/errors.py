@@ -48,3 +48,15 @@ class SubscriptionClosed(Conflict):
     """A change to a subscription that is already cancelled (from the given date on)."""
 
     code: ClassVar[str] = "subscription.closed"
+
+
+class OutcomeAlreadyReported(Conflict):
+    """A generated delivery already settled with another outcome (correct it with a refund)."""
+
+    code: ClassVar[str] = "subscription.outcome_already_reported"
+
+
+class OtherRidersStop(Conflict):
+    """A rider reported on a subscription stop of another rider's route."""
+
+    code: ClassVar[str] = "subscription.other_riders_stop"

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from hub.db import Database
 from hub.kernel.job_lock import try_transaction_lock
+from hub.kernel.messaging import Messaging
 from hub.subscriptions import daily_run, service
 from hub.subscriptions.tables import SubscriptionStoreSettings
 from hub.subscriptions.upkeep import UpkeepRun, run_upkeep
@@ -28,8 +29,9 @@ def stores_due(session: Session, now: datetime) -> list[str]:
     return due
 
 
-def generate_due_days(db: Database, now: datetime) -> int:
-    """One transaction per store, under the store's lock (another hub process skips it). Returns stores run."""
+def generate_due_days(db: Database, now: datetime, messaging: Messaging) -> int:
+    """One transaction per store, under the store's lock (another hub process skips it); the riders' routes
+    go out through ``messaging``'s outbox in it. Returns stores run."""
     with db.session() as session:
         due = stores_due(session, now)
     done = 0
@@ -39,7 +41,7 @@ def generate_due_days(db: Database, now: datetime) -> int:
                 continue
             if store_id not in stores_due(session, now):  # another process ran it meanwhile
                 continue
-            run = daily_run.run_day(session, store_id, now)
+            run = daily_run.run_day(session, store_id, now, messaging)
             session.commit()
             done += 1
             logger.info(

@@ -9,10 +9,11 @@ from datetime import datetime
 from sqlmodel import Session
 
 from hub.billing.api import DeliveryOutcome, DeliveryReport, balance_fen, charge, load_ledger, low_balance
-from hub.errors import Conflict, NotFound
+from hub.errors import NotFound
 from hub.kernel.principal import Principal
 from hub.notifications.api import Channel, SendIn, queue_message
 from hub.subscriptions import service
+from hub.subscriptions.errors import OutcomeAlreadyReported
 from hub.subscriptions.generation import DeliveryKey
 from hub.subscriptions.tables import SubscriptionDelivery, SubscriptionRecord
 from hub.subscriptions.timeline import ChangeStamp
@@ -41,7 +42,9 @@ def record_outcome(
 ) -> RecordedOutcome:
     row = visible_delivery(session, principal, delivery_id)
     if row.outcome not in (DeliveryOutcome.PENDING, outcome):
-        raise Conflict(f"delivery {delivery_id} was already reported {row.outcome}; correct it with a refund")
+        raise OutcomeAlreadyReported(
+            f"delivery {delivery_id} was already reported {row.outcome}; correct it with a refund"
+        )
     settings = service.store_settings(session, row.store_id)
     key = DeliveryKey(row.subscription_id, row.business_date).as_text()
     report = DeliveryReport(key, row.business_date, outcome, row.amount_fen, now, principal.label)

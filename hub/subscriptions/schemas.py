@@ -178,6 +178,7 @@ class DeliveryOut(BaseModel):
     outcome: str
     route_id: str | None
     sequence: int | None
+    rider_id: str | None = None
     lat: float | None = None
     lon: float | None = None
     address: str = ""
@@ -205,6 +206,8 @@ class PickLineOut(BaseModel):
 class RouteOut(BaseModel):
     route_id: str
     stops: int
+    rider_id: str | None = None
+    """The rider it was given to and pushed to (None: an empty route, or no rider left for it)."""
 
 
 class DayOut(BaseModel):
@@ -216,6 +219,8 @@ class DayOut(BaseModel):
     pick_list: list[PickLineOut]
     totals: dict[str, int]
     routes: list[RouteOut]
+    unassigned_routes: list[str] = []
+    """Routes with stops but no rider (the store has fewer active riders than routes): nothing was pushed."""
 
 
 class ConsentIn(RequestModel):

@@ -107,6 +107,8 @@ class SubscriptionDelivery(SQLModel, table=True):
     outcome: str = Field(default="pending", max_length=16)
     route_id: str | None = Field(default=None, max_length=64)
     sequence: int | None = None
+    rider_id: str | None = Field(default=None, max_length=64, index=True)
+    """The rider the route was given to at the cut-off (None: the store had too few active riders)."""
     generated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_by: str = Field(default="", max_length=120)

@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from hub.app import create_app
 from hub.db import Database
+from hub.kernel.messaging import Messaging
 from hub.subscriptions.jobs import generate_due_days
 from tests.hub.conftest import rest_settings
 from tests.hub.seed import login, make_admin, seed_store
@@ -233,12 +234,13 @@ def test_the_scheduled_cut_off_generates_tomorrow_once_in_the_store_zone(hub: Hu
     store_id, customer_id = _depot(hub)
     _subscribe(hub, store_id, customer_id)
     db = Database.from_url(any_db_url)
+    messaging = Messaging(root="t-scheduled-cut-off", source="hub")
     try:
         before_cutoff = datetime(2026, 3, 2, 11, 55, tzinfo=UTC)  # 19:55 in Shanghai: 3 March still open
-        generate_due_days(db, before_cutoff)
+        generate_due_days(db, before_cutoff, messaging)
         assert hub.get(f"/stores/{store_id}/subscription-days/2026-03-03/deliveries").json() == []
-        generate_due_days(db, AT_CUTOFF)
-        generate_due_days(db, AT_CUTOFF)
+        generate_due_days(db, AT_CUTOFF, messaging)
+        generate_due_days(db, AT_CUTOFF, messaging)
     finally:
         db.dispose()
     deliveries = hub.get(f"/stores/{store_id}/subscription-days/2026-03-03/deliveries").json()
