@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 DEPOT_ID = "sh-002"
 """The demo's 静安店 also runs a milk round (a store of its own would change what the demo lists)."""
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+RIDER: dict[str, Any] = {"id": "milk-1", "store_id": DEPOT_ID, "name": "小刘"}
+"""The depot's milk-round rider: the cut-off gives the day's route to the store's riders by id."""
 PLAN: dict[str, Any] = {
     "id": "demo-milk-daily",
     "name": "每日鲜奶月卡",
@@ -69,6 +71,7 @@ async def _day(client: httpx.AsyncClient, var_dir: Path, say: Callable[[str], No
     settings = {"zone": "Asia/Shanghai", "cutoff": "23:59", "route_count": 1}
     _ok(await client.put(f"/stores/{DEPOT_ID}/subscription-settings", json=settings))
     _ok(await client.post("/subscription-plans", json=PLAN), 201, 409)
+    _ok(await client.post("/riders", json=RIDER), 201, 409)
     customers = []
     names: dict[str, str] = {}
     for phone, name, lat, lon, instructions in CUSTOMERS:
@@ -94,6 +97,10 @@ async def _day(client: httpx.AsyncClient, var_dir: Path, say: Callable[[str], No
     _ok(await client.put(f"/stores/{DEPOT_ID}/subscription-settings", json={**settings, "cutoff": "00:00"}))
     day = _ok(await client.post(f"/stores/{DEPOT_ID}/subscription-days/run"))
     say(f"  depot cut-off: {day['deliveries']} deliveries for {day['business_date']}, pick list {day['totals']}")
+    for route in day["routes"]:
+        rider = route["rider_id"]
+        where = f"rider {rider}, pushed to riders/{rider}/route on the bike" if rider else "no rider: unassigned"
+        say(f"  {route['route_id']} ({route['stops']} stops): {where}")
     deliveries = await client.get(f"/stores/{DEPOT_ID}/subscription-days/{day['business_date']}/deliveries")
     for delivery in sorted(_list(deliveries), key=lambda d: (d["route_id"] or "", d["sequence"] or 0)):
         done = _ok(
