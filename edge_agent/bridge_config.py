@@ -122,6 +122,7 @@ def render(cfg: BridgeConfig) -> str:
         f"restart_timeout {cfg.restart_timeout}",
         "bridge_outgoing_retain true",
         "notifications true",
+        "notifications_local_only true",  # the central ACL grants bridges no $SYS topic; the state stays in the store
     ]
     if cfg.remote_username:
         lines.append(f"remote_username {cfg.remote_username}")
