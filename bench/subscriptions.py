@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_support import database
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from hub.db import Database
 from hub.kernel.messaging import Messaging
@@ -74,6 +74,13 @@ def seed(db: Database, n: int, riders: int, rng: random.Random) -> None:
                     "lon": DEPOT[1],
                     "created_at": now,
                 }
+            ],
+        )
+        conn.execute(
+            insert(tables["riders"]),
+            [
+                {"id": f"milk-{k:03d}", "store_id": STORE, "name": f"骑手{k}", "capacity": 6, "active": True}
+                for k in range(1, riders + 1)
             ],
         )
         conn.execute(
@@ -159,7 +166,8 @@ def seed(db: Database, n: int, riders: int, rng: random.Random) -> None:
 
 
 BENCH_MESSAGING = Messaging(root="bench", source="bench")
-"""No rider rows are seeded: every route stays unassigned and nothing is pushed (the timing is the day's)."""
+"""Each route goes to one of the seeded riders and its RiderRoute is written to the outbox (timed: it is
+part of the cut-off); no relay runs here, so nothing is published."""
 
 
 def main() -> None:
@@ -182,6 +190,11 @@ def main() -> None:
             session.commit()
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         with db.session() as session:
+            pushed = session.execute(
+                select(func.count())
+                .select_from(metadata.tables["outbox"])
+                .where(metadata.tables["outbox"].c.topic.like("%/route"))
+            ).scalar_one()
             again = daily_run.run_day(session, STORE, CUTOFF_AT, BENCH_MESSAGING, seconds_per_leg=args.seconds_per_leg)
             session.commit()
         db.dispose()
@@ -191,6 +204,8 @@ def main() -> None:
         f"business date {run.business_date}: {run.generated} deliveries generated, {len(routes)} routes "
         f"({sizes[0] if sizes else 0}-{sizes[-1] if sizes else 0} stops), pick list {run.pick_list.totals()}"
     )
+    given = sum(1 for a in run.assignments if a.rider_id is not None)
+    print(f"{given} routes given to riders, {pushed} rider routes in the outbox for the bikes")
     print(
         f"total {elapsed:.1f} s for {args.subscriptions} subscriptions and {args.riders} riders "
         f"({'under' if elapsed < 60 else 'OVER'} the 60 s target; {cpu:.1f} s of CPU in this process); "
