@@ -28,19 +28,27 @@ async def test_menu_changes_reach_the_store_retained(
     store = seed_store(client, headers)
     r = client.patch(f"/stores/{store.store_id}/menu-items/KB", json={"price_fen": 4200}, headers=headers)
     assert r.status_code == 200
-    async with Watcher(mosquitto_settings) as edge:  # subscribes after the fact: gets the retained menu
-        await edge.watch(topics.STORE_MENU.build(root=root, store_id=store.store_id))
+    menu_topic = topics.STORE_MENU.build(root=root, store_id=store.store_id)
 
-        def latest() -> StoreMenu | None:
-            menus = [decode(m.payload, StoreMenu).body for m in edge.messages]
-            return menus[-1] if menus else None
+    def latest(watcher: Watcher) -> StoreMenu | None:
+        menus = [decode(m.payload, StoreMenu).body for m in watcher.messages]
+        return menus[-1] if menus else None
 
-        await edge.wait_until(
-            lambda: (m := latest()) is not None and any(i.menu_item_id == "KB" and i.price_fen == 4200 for i in m.items)
-        )
-    menu = latest()
+    def has_new_price(watcher: Watcher) -> bool:
+        m = latest(watcher)
+        return m is not None and any(i.menu_item_id == "KB" and i.price_fen == 4200 for i in m.items)
+
+    # The relay publishes when it gets to it: a store already connected may get the change live.
+    async with Watcher(mosquitto_settings) as edge:
+        await edge.watch(menu_topic)
+        await edge.wait_until(lambda: has_new_price(edge))
+    # A store that connects only now gets the changed menu from the broker: it was published retained.
+    async with Watcher(mosquitto_settings) as later:
+        await later.watch(menu_topic)
+        await later.wait_until(lambda: has_new_price(later))
+    menu = latest(later)
     assert menu is not None
-    assert edge.messages[-1].retain
+    assert later.messages[-1].retain
     assert menu.station_names == {"wok": "炒锅", "grill": "烧烤", "drinks": "饮品"}
     assert {i.menu_item_id: i.station_ids for i in menu.items}["TC"] == ("grill", "wok")
 
