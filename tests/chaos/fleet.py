@@ -329,7 +329,28 @@ class Fleet:
                     with contextlib.suppress(httpx.HTTPError):
                         health = (await client.get(f"http://127.0.0.1:{port}/health")).json()
                         parts.append(f"{store.store_id}: {health}")
+        parts += await asyncio.to_thread(self.database_activity)
         return "\n".join(parts)
+
+    def database_activity(self) -> list[str]:
+        """What the hub's PostgreSQL sessions are doing (a bridge stuck on a lock shows here), and who
+        blocks whom."""
+        db = Database.from_url(self.database_url)
+        try:
+            with db.engine.connect() as conn:
+                rows = conn.execute(
+                    text(
+                        "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid) AS blocked_by,"
+                        " round(extract(epoch FROM now() - xact_start)::numeric, 1) AS xact_s, left(query, 160) AS q"
+                        " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).all()
+        except Exception as exc:  # a diagnosis must never hide the failure it describes
+            return [f"pg_stat_activity unavailable: {exc}"]
+        finally:
+            db.dispose()
+        return [f"pg {r.pid} {r.state} {r.wait_event_type}/{r.wait_event} blocked_by={r.blocked_by} "
+                f"xact={r.xact_s}s {r.q}" for r in rows]  # fmt: skip
 
     def summary(self) -> str:
         paper = self.paper()
