@@ -184,7 +184,10 @@ async def test_an_ad_hoc_order_is_planned_and_pushed_to_the_riders_retained_rout
             assert sorted(len(r.stops) for r in before.values()) == [2, 2]
 
             ad_hoc = ready_order(client, headers, store.store_id, place=offset(STORE, 800, -400))
-            await watcher.wait_until(lambda: ad_hoc["id"] in planned(), timeout=30)
+            # Re-plans keep coming (one per job round); an order moved between riders leaves one route
+            # before it joins the other, so take the routes at a moment when every order is on one.
+            everything = {o["id"] for o in first} | {ad_hoc["id"]}
+            await watcher.wait_until(lambda: planned() >= everything, timeout=30)
             after = routes()
         await tracker.stop()
         taker = next(r for r in after.values() if ad_hoc["id"] in {s.order_id for s in r.stops})
@@ -194,7 +197,6 @@ async def test_an_ad_hoc_order_is_planned_and_pushed_to_the_riders_retained_rout
         assert retained[0].retain
         assert decode(retained[0].payload, RiderRoute).body.version == taker.version
 
-    assert {o["id"] for o in first} <= planned()
     assert taker.version > before[taker.rider_id].version
     for route in after.values():
         assert [s.sequence for s in route.stops] == list(range(1, len(route.stops) + 1))
