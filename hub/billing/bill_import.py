@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from hub.billing.payments.errors import BadBillFile
 from hub.billing.payments.port import Provider, fen_from_yuan, yuan
+from hub.kernel.business_days import CHINA
 
-CHINA = ZoneInfo("Asia/Shanghai")
 ALIPAY_TOTALS = re.compile(r"#(交易|退款)合计[:：]\s*(\d+)\s*笔")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from sqlalchemy import select
@@ -22,11 +21,11 @@ from hub.billing.statements.pdf import receipt_pdf
 from hub.crm.api import mask_name
 from hub.deps import ContextDep, SessionDep, require
 from hub.errors import NotFound
+from hub.kernel.business_days import CHINA
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
 from hub.problems import problem_responses
 
-CHINA = ZoneInfo("Asia/Shanghai")
 router = APIRouter(tags=["billing"], responses=problem_responses(401, 403, 404, 422))
 CashierDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.FINANCE))]
 CustomerId = Annotated[str, Path(max_length=36)]

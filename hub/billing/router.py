@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -36,11 +35,11 @@ from hub.billing.schemas import (
 from hub.billing.tables import PaymentOrderRecord
 from hub.deps import ContextDep, SessionDep, require
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.kernel.business_days import CHINA
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
 from hub.problems import problem_responses
 
-CHINA = ZoneInfo("Asia/Shanghai")
 router = APIRouter(tags=["billing"], responses=problem_responses(401, 403, 404, 422))
 FinanceDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR, Role.FINANCE))]
 CustomerId = Annotated[str, Path(max_length=36)]

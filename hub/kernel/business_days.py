@@ -11,6 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+CHINA = ZoneInfo("Asia/Shanghai")
+"""China Standard Time: the zone payment providers, bill exports and Chinese statements speak."""
+
 
 @lru_cache(maxsize=64)
 def zone(name: str) -> ZoneInfo:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from hub.billing.api import (
 from hub.crm.api import mask_name
 from hub.deps import ContextDep, SessionDep, require
 from hub.errors import NotFound
+from hub.kernel.business_days import CHINA
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
 from hub.problems import problem_responses
@@ -39,7 +39,6 @@ from hub.subscriptions.tables import SubscriptionDelivery, SubscriptionRecord
 router = APIRouter(tags=["billing"], responses=problem_responses(401, 403, 404, 422))
 FinanceDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR, Role.FINANCE))]
 ReconcilerDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR, Role.FINANCE, Role.STORE_MANAGER))]
-CHINA = ZoneInfo("Asia/Shanghai")
 MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 
 

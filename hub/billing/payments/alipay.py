@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.error import URLError
 from urllib.parse import parse_qsl
-from zoneinfo import ZoneInfo
 
 from alipay import AliPay
 from alipay.exceptions import AliPayException, AliPayValidationError
@@ -44,10 +43,10 @@ from hub.billing.payments.port import (
     fen_from_yuan,
     yuan,
 )
+from hub.kernel.business_days import CHINA
 
 logger = logging.getLogger(__name__)
 
-CHINA = ZoneInfo("Asia/Shanghai")
 TRADE_STATES = {
     "WAIT_BUYER_PAY": PaymentStatus.PENDING,
     "TRADE_SUCCESS": PaymentStatus.SUCCESS,

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
@@ -56,10 +55,9 @@ from hub.billing.payments.wechat_notice import (
     signature_headers,
     why_refused,
 )
+from hub.kernel.business_days import CHINA
 
 logger = logging.getLogger(__name__)
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)

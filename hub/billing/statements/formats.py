@@ -12,12 +12,11 @@ import io
 import json
 from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from hub.billing.payments.port import yuan
 from hub.billing.statements.statement import MonthlyStatement, PaymentReceipt
+from hub.kernel.business_days import CHINA
 
-CHINA = ZoneInfo("Asia/Shanghai")
 CSV_HEADER = ("日期", "类型", "说明", "数量", "金额（元）", "当日余额（元）")
 
 

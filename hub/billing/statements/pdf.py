@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from datetime import tzinfo
-from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, A5
@@ -21,8 +20,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from hub.billing.payments.port import yuan
 from hub.billing.statements.statement import MonthlyStatement, PaymentReceipt
+from hub.kernel.business_days import CHINA
 
-CHINA = ZoneInfo("Asia/Shanghai")
 FONT = "STSong-Light"
 WEEKDAYS = "一二三四五六日"
 

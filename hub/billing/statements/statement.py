@@ -13,12 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import ClassVar
-from zoneinfo import ZoneInfo
 
 from hub.billing.payments.port import Provider, yuan
 from hub.errors import InvalidInput
-
-CHINA = ZoneInfo("Asia/Shanghai")
+from hub.kernel.business_days import CHINA
 
 
 class StatementInputError(InvalidInput):
