@@ -152,9 +152,11 @@ class PahoMqttLink:
             async with asyncio.timeout(self._settings.publish_timeout_s):
                 await fut
         except TimeoutError as exc:
-            with self._lock:
-                self._pending.pop(info.mid, None)
             raise LinkError(f"broker did not acknowledge {topic} within {self._settings.publish_timeout_s}s") from exc
+        finally:
+            if not fut.done() or fut.cancelled():  # timed out here, or the caller gave up (its own timeout)
+                with self._lock:
+                    self._pending.pop(info.mid, None)
 
     async def subscribe(self, topic_filter: str, handler: Handler, *, qos: int = 1, shared: bool = False) -> None:
         sub = _Subscription(topic_filter, handler, qos, shared)
