@@ -146,11 +146,11 @@ class MqttBridge:
         registered sender of this topic, that device also gets it refused, so its outbox moves on and its
         user sees why (a resend would be refused again). A forged or unknown sender is told nothing."""
         sender = sender_of(message.payload)
-        device = None
+        problem: str | None = "no readable sender"
         if sender is not None and route.ack and "client_id" not in params:
             with contextlib.suppress(RegistryUnavailable):
-                device = await self.registry.lookup(sender[1])
-        if sender is None or device is None or source_problem(sender[1], params, device) is not None:
+                problem = await self._sender_problem(sender[1], params)
+        if sender is None or problem is not None:
             await self._dead_letter(message, reason)
             return
         message_id, source = sender
@@ -162,16 +162,21 @@ class MqttBridge:
             Ack(device_id=source, message_ids=(message_id,), at=datetime.now(UTC), refused=(refusal,))
         )
 
+    async def _sender_problem(self, source: str, params: dict[str, str]) -> str | None:
+        """Why ``source`` may not speak on a topic with ``params`` (None: it may); raises
+        ``RegistryUnavailable`` when the registry cannot say."""
+        device = None if "client_id" in params else await self.registry.lookup(source)
+        return source_problem(source, params, device)
+
     async def _admit(self, item: _Item) -> bool:
         """Whether the envelope's source may speak on this topic; a forged or unknown one is dead-lettered,
         and nothing is sent to the source it claims."""
         _, message, envelope, params = item
         try:
-            device = None if "client_id" in params else await self.registry.lookup(envelope.source)
+            problem = await self._sender_problem(envelope.source, params)
         except RegistryUnavailable:
             logger.warning("device registry unavailable: message %s waits for its resend", envelope.id)
             return False
-        problem = source_problem(envelope.source, params, device)
         if problem is None:
             return True
         logger.warning("%s message %s dead-lettered: %s", envelope.type, envelope.id, problem)
