@@ -11,7 +11,7 @@ import csv
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Concatenate, ParamSpec
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -29,6 +29,25 @@ from manager_console.rows import subscription_call, ticket_cells, unconfirmed
 from manager_console.settings import ConsoleSettings
 
 Clock = Callable[[], datetime]
+P = ParamSpec("P")
+
+
+def while_running(
+    draw: Callable[Concatenate[ManagerConsole, P], None],
+) -> Callable[Concatenate[ManagerConsole, P], None]:
+    """Skip drawing once the app is shutting down.
+
+    Textual prunes the screens before it stops the app's own timers, and a worker's reply can land
+    in between; the panes they would draw on are gone by then.
+    """
+
+    def guarded(app: ManagerConsole, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        if app.is_running:
+            draw(app, *args, **kwargs)
+
+    return guarded
+
+
 PANES = ("dashboard", "orders", "riders", "customers", "service", "subscriptions", "reports")
 
 
@@ -152,6 +171,7 @@ class ManagerConsole(App[None]):
         reply = self.hub.login()
         self.call_from_thread(self._logged_in, reply)
 
+    @while_running
     def _logged_in(self, reply: Reply) -> None:
         if not reply.ok:
             self.query_one("#dashboard-status", Static).update(f"login: {reply.status or '-'} {reply.error}")
@@ -231,6 +251,7 @@ class ManagerConsole(App[None]):
         widget.set_class(bool(fresh.problem), "stale")
         widget.update(text)
 
+    @while_running
     def _show_dashboard(self, sales: Reply, orders: Reply) -> None:
         fresh = self._keep("dashboard", orders)
         if orders.ok:
@@ -268,6 +289,7 @@ class ManagerConsole(App[None]):
         chart.refresh()
         self._draw_report()
 
+    @while_running
     def _show_orders(self, orders: Reply, tickets: Reply, asked: datetime | None = None) -> None:
         fresh = self._keep("orders", orders, asked)
         ticket_fresh = self._keep("tickets", tickets, asked)
@@ -301,6 +323,7 @@ class ManagerConsole(App[None]):
         elif ticket_fresh.problem and ticket_fresh.at is None:
             tickets_table.clear()
 
+    @while_running
     def _show_riders(self, riders: Reply, routes: dict[str, Reply]) -> None:
         fresh = self._keep("riders", riders)
         self._status("riders-status", fresh)
@@ -314,6 +337,7 @@ class ManagerConsole(App[None]):
             names = ", ".join(str(s.get("order_number") or s.get("order_id") or "") for s in stops)
             table.add_row(rider["id"], rider.get("name", ""), rider.get("status", ""), names or "-", key=rider["id"])
 
+    @while_running
     def _show_service(self, reply: Reply) -> None:
         fresh = self._keep("service", reply)
         self._status("service-status", fresh)
@@ -329,6 +353,7 @@ class ManagerConsole(App[None]):
         for ticket in fresh.data:
             table.add_row(*ticket_cells(ticket, waited, self.t("breached")), key=ticket["id"])
 
+    @while_running
     def _show_customer(self, reply: Reply, tickets: Reply) -> None:
         status = self.query_one("#customers-status", Static)
         detail = self.query_one("#customer-detail", Static)
@@ -347,6 +372,7 @@ class ManagerConsole(App[None]):
         elif tickets.missing:
             table.add_row("-", "-", f"{self.t('service')}: {self.t('not_available')}")
 
+    @while_running
     def _show_subscription(self, reply: Reply) -> None:
         widget = self.query_one("#sub-result", Static)
         if reply.ok:
@@ -371,6 +397,7 @@ class ManagerConsole(App[None]):
         ]
         self.query_one("#report-text", Static).update("\n".join(lines))
 
+    @while_running
     def _tick(self) -> None:
         for name, widget_id in (
             ("dashboard", "dashboard-status"),

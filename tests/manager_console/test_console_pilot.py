@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import DataTable, Static, TabbedContent
 
 from manager_console.app import ManagerConsole
+from manager_console.hub_client import Reply
 from manager_console.settings import ConsoleSettings
 from tests.manager_console.conftest import MANAGER_PASSWORD, NOW, Hub
 
@@ -121,3 +122,17 @@ async def test_a_subscription_action_the_hub_refuses_shows_the_hubs_reason(hub: 
         result = app.query_one("#sub-result", Static)
         await wait_for(pilot, lambda: str(result.render()).startswith("404 "))
         assert "no-such-sub" in str(result.render()) or "subscription" in str(result.render()).lower()
+
+
+async def test_a_reply_or_a_timer_tick_that_lands_while_the_console_closes_draws_nothing(
+    hub: Hub, tmp_path: Path
+) -> None:
+    """Textual prunes the screens before it stops the app's timers; a tick or a late worker reply in
+    between found no panes and crashed the console on its way out (seen once in CI)."""
+    app = console(hub, tmp_path)
+    async with app.run_test(size=(140, 45)) as pilot:
+        await wait_for(pilot, lambda: app.fresh["dashboard"].at is not None)
+    assert not app.is_running
+    app._tick()
+    app._show_service(Reply(200, []))
+    app._show_subscription(Reply(404, {"detail": "no such subscription"}))
