@@ -9,7 +9,7 @@ from hub.auth.tables import ApiKey, LoginFailures, User, UserStore
 from hub.billing.tables import AutoRenewConsentRecord, LedgerEntryRecord, PaymentOrderRecord, PaymentRecord
 from hub.crm.profile_tables import CustomerAddress, CustomerConsent, CustomerProfile, CustomerTag
 from hub.crm.stats_tables import CrmState, CustomerStats
-from hub.crm.tables import Customer, CustomerIdentity, CustomerMerge
+from hub.customers.api import Customer, CustomerIdentity, CustomerMerge
 from hub.delivery.tables import Delivery, Rider, RiderLastPosition, RiderPositionRecord, RoutePlanRecord, StoreDispatch
 from hub.devices.tables import Device
 from hub.kitchen.tables import KitchenTicketRecord

@@ -1,7 +1,8 @@
 """The composition root's event wiring: which domain reacts to which other domain's events.
 
 Domains publish through ``Messaging.events`` (``hub.kernel.events``); only this module knows who
-listens, so a reaction never needs an import from the lower domain back up to the higher one.
+listens, so a reaction never needs an import from the lower domain back up to the higher one. It
+also provides the ports a lower domain calls up through (orders' coupon redemption is marketing's).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ def domain_events() -> Events:
     from hub.kitchen.api import queue_cancelled_order, queue_changed_lines, queue_placed_order
     from hub.loyalty import ledger as loyalty_ledger
     from hub.marketing import coupons as marketing_coupons
+    from hub.marketing.api import redeem_at_placement
     from hub.notifications import service as notifications_service
-    from hub.orders.api import OrderCancelled, OrderLinesChanged, OrderPlaced
+    from hub.orders.api import REDEEM_AT_PLACEMENT, OrderCancelled, OrderLinesChanged, OrderPlaced
     from hub.subscriptions import api as subscriptions_api
 
     events = Events()
+    events.provide(REDEEM_AT_PLACEMENT, redeem_at_placement)  # coupons and points, in the order's transaction
     events.subscribe(OrderPlaced, queue_placed_order)  # the kitchen's tickets, in the order's transaction
     events.subscribe(OrderLinesChanged, queue_changed_lines)
     events.subscribe(OrderCancelled, queue_cancelled_order)

@@ -17,6 +17,7 @@ from hub.analytics.local_days import day_value, utc_window
 from hub.analytics.scope import Scope
 from hub.db_types import UTCDateTime
 from hub.kernel.sql_dialect import AnyConn, local_date, prepare
+from hub.service.api import service_sla_events_table, service_tickets_table
 
 BREACHED = "breached"
 
@@ -37,7 +38,7 @@ class SlaFigures:
 
 def sla_compliance(conn: AnyConn, scope: Scope, *, default_zone: str) -> list[SlaFigures]:
     prepare(conn)
-    tickets, events = src.service_table("service_tickets"), src.service_table("service_sla_events")
+    tickets, events = service_tickets_table, service_sla_events_table
     zone = func.coalesce(src.stores.c.timezone, default_zone)
     joined = tickets.outerjoin(src.stores, src.stores.c.id == tickets.c.store_id)
     day = local_date(conn, tickets.c.created_at, zone)

@@ -1,7 +1,5 @@
 """The other domains' tables analytics reads, each taken from that domain's public ``api`` module."""
 
-from sqlalchemy import Table
-
 from hub.crm.api import customer_tags_table, customers_table
 from hub.delivery.api import deliveries_table, riders_table
 from hub.kitchen.api import kitchen_tickets_table
@@ -44,11 +42,3 @@ __all__ = [
     "subscription_terms",
     "tickets",
 ]
-
-
-def service_table(name: str) -> Table:
-    """A service desk table by name (``service_tickets``, ``service_sla_events``): the desk has no
-    ``api`` module yet, so analytics reads its tables from the shared metadata, read-only."""
-    from hub.tables import metadata
-
-    return metadata.tables[name]

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlmodel import Session
 
 from hub.billing import balance_changes
@@ -19,12 +19,14 @@ from hub.billing.schemas import ChargeIn, EntryOut, EntryWrittenOut, RefundIn
 from hub.billing.statements.formats import receipt_json
 from hub.billing.statements.pdf import receipt_pdf
 from hub.crm.api import mask_name
+from hub.customers.api import customers_table
 from hub.deps import ContextDep, SessionDep, require
 from hub.errors import NotFound
 from hub.kernel.business_days import CHINA
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
 from hub.problems import problem_responses
+from hub.stores.api import stores_table
 
 router = APIRouter(tags=["billing"], responses=problem_responses(401, 403, 404, 422))
 CashierDep = Annotated[Principal, Depends(require(Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.FINANCE))]
@@ -32,16 +34,13 @@ CustomerId = Annotated[str, Path(max_length=36)]
 MEDIA = {"json": "application/json", "pdf": "application/pdf"}
 
 
-def _table_row(session: Session, table: str, column: str, key: str) -> tuple[object, ...] | None:
-    from hub.tables import metadata  # another domain's table, by name: a name lookup only
-
-    t = metadata.tables[table]
+def _table_row(session: Session, t: Table, column: str, key: str) -> tuple[object, ...] | None:
     found = session.execute(select(t.c[column]).where(t.c.id == key)).first()
     return None if found is None else tuple(found)
 
 
 def _customer(session: Session, customer_id: str) -> str:
-    found = _table_row(session, "customers", "display_name", customer_id)
+    found = _table_row(session, customers_table, "display_name", customer_id)
     if found is None:
         raise NotFound(f"no customer {customer_id!r}")
     return str(found[0] or "")
@@ -103,7 +102,7 @@ def charge(
     """An ad-hoc purchase (an extra bottle, a gift box) paid from the prepaid balance: once per
     reference, refused with 409 when the balance does not cover it."""
     _customer(session, customer_id)
-    if not staff.sees_store(body.store_id) or _table_row(session, "stores", "name", body.store_id) is None:
+    if not staff.sees_store(body.store_id) or _table_row(session, stores_table, "name", body.store_id) is None:
         raise NotFound("no store with this id")
     now = ctx.clock()
     written = balance_changes.charge_order(
@@ -133,7 +132,7 @@ def receipt(
     if payment is None or not staff.sees_store(payment.store_id):
         raise NotFound("no successful payment with this reference")
     name = _customer(session, payment.customer_id) or "顾客"
-    store = _table_row(session, "stores", "name", payment.store_id) if payment.store_id else None
+    store = _table_row(session, stores_table, "name", payment.store_id) if payment.store_id else None
     found = balance_changes.receipt(
         session,
         payment,

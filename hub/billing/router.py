@@ -33,6 +33,7 @@ from hub.billing.schemas import (
     TopUpOut,
 )
 from hub.billing.tables import PaymentOrderRecord
+from hub.customers.api import customers_table
 from hub.deps import ContextDep, SessionDep, require
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.kernel.business_days import CHINA
@@ -47,9 +48,7 @@ MAX_BILL_BYTES = 5_000_000
 
 
 def _customer(session: Session, customer_id: str) -> None:
-    from hub.tables import metadata  # CRM's table, by name: an existence check only
-
-    customers = metadata.tables["customers"]
+    customers = customers_table
     if session.execute(select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
         raise NotFound(f"no customer {customer_id!r}")
 

@@ -16,7 +16,7 @@ from hub.crm.roles import MarketerDep
 from hub.crm.segments import SEGMENT_NAMES_ZH, Segment
 from hub.crm.stats_tables import CustomerStats
 from hub.crm.store_scope import customers_in_scope, scope_of
-from hub.crm.tables import Customer
+from hub.customers.api import Customer
 from hub.db_types import utcnow
 from hub.deps import ContextDep, SessionDep, StaffDep
 from hub.problems import problem_responses

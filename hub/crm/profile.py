@@ -12,8 +12,8 @@ from hub.crm.config import load_config
 from hub.crm.profile_schemas import CHANNELS, AddressIn, ProfilePatch
 from hub.crm.profile_tables import CustomerAddress, CustomerConsent, CustomerProfile, CustomerTag
 from hub.crm.store_scope import sees_customer_id
-from hub.crm.tables import Customer
 from hub.crm.tags import RULE_TAGS, TAG_PATTERN, recompute_rule_tags
+from hub.customers.api import Customer
 from hub.db_types import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.kernel.principal import Principal

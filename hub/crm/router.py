@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from hub.crm import service
-from hub.crm.identity import CustomerRef
 from hub.crm.schemas import CustomerIn, CustomerOut, IdentityIn, MergeIn
+from hub.customers.api import CustomerRef
 from hub.deps import ContextDep, ManagerDep, OperatorDep, SessionDep, StaffDep
 from hub.problems import problem_responses
 

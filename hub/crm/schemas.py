@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from hub.api_types import RequestModel, refuse_blank
-from hub.crm.identity import CustomerRef
+from hub.customers.api import CustomerRef
 
 
 class IdentityOut(BaseModel):

@@ -9,17 +9,16 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlmodel import Session
 
 from hub.crm.masked_views import masked_summary
-from hub.crm.phones import normalise_phone
 from hub.crm.profile_schemas import CustomerSummaryOut
 from hub.crm.profile_tables import CustomerTag
 from hub.crm.segments import MEMBER_TIER, Lifecycle, Segment
 from hub.crm.stats_refresh import NOT_COUNTED
 from hub.crm.stats_tables import CustomerStats
 from hub.crm.store_scope import customers_in_scope, scope_of
-from hub.crm.tables import Customer, CustomerIdentity
+from hub.customers.api import Customer, CustomerIdentity, normalise_phone
 from hub.errors import DomainError
 from hub.kernel.principal import Principal
-from hub.orders.tables import Order
+from hub.orders.api import Order
 
 customers = Customer.__table__  # type: ignore[attr-defined]
 identities = CustomerIdentity.__table__  # type: ignore[attr-defined]

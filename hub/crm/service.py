@@ -7,20 +7,28 @@ from sqlmodel import Session, col, select
 
 from hub.audit.service import record_audit
 from hub.crm.events import CustomersMerged
-from hub.crm.identity import CustomerRef, IdentityKey, IdentityKind
 from hub.crm.masked_views import masked_customer
 from hub.crm.merging import merge_profile, merge_stats
-from hub.crm.phones import normalise_phone
-from hub.crm.resolver import find_owners, move_identities, resolve_customer
 from hub.crm.schemas import CustomerOut, IdentityIn, IdentityOut
 from hub.crm.store_scope import sees_customer, sees_customer_id
-from hub.crm.tables import Customer, CustomerIdentity, CustomerMerge
+from hub.customers.api import (
+    Customer,
+    CustomerIdentity,
+    CustomerMerge,
+    CustomerRef,
+    IdentityKey,
+    IdentityKind,
+    find_owners,
+    move_identities,
+    normalise_phone,
+    resolve_customer,
+)
 from hub.db_types import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.kernel.events import Events
 from hub.kernel.principal import Principal
-from hub.orders.tables import Order
-from hub.stores.tables import Store
+from hub.orders.api import Order
+from hub.stores.api import Store
 
 
 def visible_customer(session: Session, principal: Principal, customer_id: str) -> Customer:

@@ -19,12 +19,12 @@ from hub.crm.as_of import AsOf
 from hub.crm.config import CrmConfig
 from hub.crm.segments import MEMBER_TIER, Lifecycle, Segment
 from hub.crm.stats_tables import CustomerStats
-from hub.crm.tables import Customer
+from hub.customers.api import Customer
 from hub.db_types import UTCDateTime
 from hub.kernel.business_days import day_start
 from hub.kernel.sql_dialect import execute_count, insert_for, local_date, local_hour, one_of, predicted_next, prepare
-from hub.orders.tables import Order
-from hub.stores.tables import Store
+from hub.orders.api import Order
+from hub.stores.api import Store
 
 orders = Order.__table__  # type: ignore[attr-defined]
 customers = Customer.__table__  # type: ignore[attr-defined]

@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, false, or_, select
 from sqlmodel import Session
 
-from hub.crm.tables import Customer
+from hub.customers.api import Customer
 from hub.kernel.principal import Principal
-from hub.orders.tables import Order
+from hub.orders.api import Order
 
 orders = Order.__table__  # type: ignore[attr-defined]
 customers = Customer.__table__  # type: ignore[attr-defined]

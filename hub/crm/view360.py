@@ -23,9 +23,9 @@ from hub.crm.service import identities_of, shown_links
 from hub.crm.stats_refresh import NOT_COUNTED
 from hub.crm.stats_tables import CustomerStats
 from hub.crm.store_scope import orders_in_scope
-from hub.crm.tables import Customer
+from hub.customers.api import Customer
 from hub.kernel.principal import Principal
-from hub.orders.tables import Order
+from hub.orders.api import Order
 
 orders = Order.__table__  # type: ignore[attr-defined]
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from hub.crm.config import CrmConfig
+from hub.crm.api import CrmConfig
 from hub.loyalty.ledger import order_entry, order_net, post
 
 Conn = Connection | Session

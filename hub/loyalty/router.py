@@ -6,9 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from hub.crm.config import load_config
-from hub.crm.roles import LedgerReaderDep
-from hub.crm.service import visible_customer
+from hub.crm.api import LedgerReaderDep, load_config, visible_customer
 from hub.deps import OperatorDep, SessionDep, StaffDep
 from hub.loyalty import service
 from hub.loyalty.points_views import masked_points, scoped_points

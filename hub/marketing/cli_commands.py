@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hub.crm.as_of import AsOf, BadAsOf
+from hub.crm.api import AsOf, BadAsOf
 from hub.db import Database
 from hub.db_types import utcnow
 from hub.errors import DomainError

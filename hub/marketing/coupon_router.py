@@ -9,10 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from sqlmodel import Session, select
 
 from hub.audit.service import record_audit
-from hub.crm.api import order_ids_elsewhere
-from hub.crm.roles import LedgerReaderDep, MarketerDep
-from hub.crm.service import visible_customer
-from hub.crm.store_scope import sees_customer_id
+from hub.crm.api import LedgerReaderDep, MarketerDep, order_ids_elsewhere, sees_customer_id, visible_customer
 from hub.db_types import utcnow
 from hub.deps import SessionDep, StaffDep
 from hub.errors import NotFound

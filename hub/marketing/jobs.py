@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from hub.context import HubContext
-from hub.crm.recompute import recompute_all
+from hub.crm.api import recompute_all
 from hub.db_types import utcnow
 from hub.kernel.job_lock import try_transaction_lock
 from hub.marketing.coupons import coupon_for_message

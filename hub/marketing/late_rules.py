@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import exists, literal, select
 from sqlmodel import Session
 
-from hub.crm.config import load_config
-from hub.crm.stats_refresh import refresh_customers
+from hub.crm.api import load_config, refresh_customers
 from hub.errors import Conflict
 from hub.marketing.rule_runner import RuleSpec, act, load_rule, rules
 from hub.marketing.rule_targeting import Targeting, stats

@@ -20,15 +20,14 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
-from hub.crm.config import CrmConfig, get_state, load_config, put_state
-from hub.crm.recompute import refresh_and_score
+from hub.crm.api import CrmConfig, get_state, load_config, put_state, refresh_and_score
 from hub.kernel.job_lock import try_transaction_lock
 from hub.kernel.sql_dialect import set_local_work_mem
-from hub.loyalty.order_points import earn_for_order, refund_for_order, reverse_for_order
+from hub.loyalty.api import earn_for_order, refund_for_order, reverse_for_order
 from hub.marketing.coupons import coupons
 from hub.marketing.late_rules import late_rules, react_to_lateness
 from hub.marketing.rule_runner import RuleSpec
-from hub.orders.tables import Order, OrderEvent
+from hub.orders.api import Order, OrderEvent
 
 logger = logging.getLogger(__name__)
 

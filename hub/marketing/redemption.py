@@ -1,35 +1,27 @@
-"""Coupons and points at order placement, in the order's own transaction.
+"""Coupons and points at order placement, in the order's own transaction (orders' ``REDEEM_AT_PLACEMENT``
+port, provided in ``hub.wiring``).
 
 The coupon is consumed by one conditional UPDATE (``status = 'available'``): of twenty orders
 presenting the same single-use coupon at once, exactly one gets the row; the others are
 refused and their whole order is rolled back. Cancelling the order releases the coupon and
-returns the points (``hub.marketing.order_reactions``).
+returns the points (``hub.marketing.order_feed``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from hub.crm.config import load_config
+from hub.crm.api import load_config
 from hub.errors import InvalidInput
 from hub.kernel.sql_dialect import execute_count
-from hub.loyalty.ledger import spend
+from hub.loyalty.api import spend
 from hub.marketing.coupon_rules import check_applies, discount_for
 from hub.marketing.coupons import coupons, get_template, terms_of
 from hub.marketing.errors import CouponNotApplicable, CouponUnavailable
-
-
-@dataclass(frozen=True)
-class Redemption:
-    customer_id: str | None
-    discount_fen: int
-    coupon_id: int | None = None
-    coupon_discount_fen: int = 0
-    points_used: int = 0
+from hub.orders.api import Redemption
 
 
 def redeem_at_placement(

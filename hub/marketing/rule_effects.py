@@ -13,12 +13,12 @@ from sqlalchemy import JSON, Integer, exists, func, literal, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from hub.crm.profile_tables import CustomerConsent
+from hub.crm.api import CustomerConsent
 from hub.db_types import UTCDateTime
 from hub.kernel.sql_dialect import execute_count, insert_for, random_code
 from hub.marketing.coupons import coupons, templates, validity
 from hub.marketing.tables import RuleAction
-from hub.notifications.tables import Notification
+from hub.notifications.api import Notification
 
 if TYPE_CHECKING:
     from hub.marketing.rule_runner import RuleSpec

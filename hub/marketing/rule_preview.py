@@ -13,8 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, select
 
-from hub.crm.profile_tables import CustomerConsent
-from hub.crm.recompute import score_missing
+from hub.crm.api import CustomerConsent, score_missing
 from hub.db import Database
 from hub.marketing.rule_runner import Conn, Counts, RuleSpec, coupon_terms, scheduled_spec, targets_query
 from hub.marketing.rule_schemas import RuleRunOut

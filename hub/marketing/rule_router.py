@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, status
 from sqlmodel import select
 
 from hub.audit.service import record_audit
-from hub.crm.roles import MarketerDep
+from hub.crm.api import MarketerDep
 from hub.db_types import utcnow
 from hub.deps import ContextDep, SessionDep, StaffDep
 from hub.marketing import rule_service as service

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, literal, or_, select, text, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from hub.crm.recompute import score_missing, store_timezones
+from hub.crm.api import score_missing, store_timezones
 from hub.db import Database
 from hub.db_types import UTCDateTime
 from hub.errors import Conflict, NotFound
@@ -39,7 +39,7 @@ from hub.marketing.rule_targeting import (
 )
 from hub.marketing.rules import SCHEDULED, Audience, Trigger
 from hub.marketing.tables import MarketingRule, RuleAction
-from hub.notifications.tables import Notification
+from hub.notifications.api import Notification
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from hub.marketing.rule_runner import actions, notifications
 from hub.marketing.rule_schemas import RuleIn, RuleOut, RulePatch, RuleStatsOut
 from hub.marketing.rules import Audience, Trigger, contradiction, parse_params
 from hub.marketing.tables import MarketingRule
-from hub.notifications.tables import MessageTemplate
-from hub.orders.tables import Order
+from hub.notifications.api import MessageTemplate
+from hub.orders.api import Order
 
 orders = Order.__table__  # type: ignore[attr-defined]
 messages = MessageTemplate.__table__  # type: ignore[attr-defined]

@@ -13,9 +13,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, String, and_, cast, exists, literal, or_, true
 
-from hub.crm.profile_tables import CustomerProfile, CustomerTag
-from hub.crm.stats_tables import CustomerStats
-from hub.crm.tables import Customer
+from hub.crm.api import CustomerProfile, CustomerStats, CustomerTag
+from hub.customers.api import Customer
 from hub.db_types import UTCDateTime
 from hub.kernel.business_days import birthday_on, days_ago_start, local_today, not_since
 from hub.marketing.rules import (

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api_types import RequestModel, StrictInt
-from hub.crm.segments import Lifecycle, Segment
+from hub.crm.api import Lifecycle, Segment
 
 
 class Trigger(StrEnum):

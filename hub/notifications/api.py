@@ -10,7 +10,7 @@ from hub.notifications.channels import Channel, CouponLookup, CouponShown
 from hub.notifications.schemas import SendIn
 from hub.notifications.sender import NotificationSender
 from hub.notifications.service import notifications, queue_message
-from hub.notifications.tables import Notification
+from hub.notifications.tables import MessageTemplate, Notification
 
 
 def notification_recipient(session: Session, notification_id: int) -> tuple[str, str] | None:
@@ -30,6 +30,8 @@ __all__ = [
     "CouponLookup",
     "CouponShown",
     "MessageChannel",
+    "MessageTemplate",
+    "Notification",
     "NotificationSender",
     "SendIn",
     "notification_recipient",

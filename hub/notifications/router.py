@@ -10,9 +10,8 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import select
 
 from hub.audit.service import record_audit
-from hub.crm.roles import MarketerDep
-from hub.crm.service import visible_customer
-from hub.crm.tables import Customer
+from hub.crm.api import MarketerDep, visible_customer
+from hub.customers.api import Customer
 from hub.deps import ContextDep, SessionDep, StaffDep
 from hub.errors import InvalidInput
 from hub.notifications import service

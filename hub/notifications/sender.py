@@ -17,15 +17,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from hub.crm.config import load_config
-from hub.crm.profile_tables import CustomerConsent, CustomerProfile
-from hub.crm.stats_tables import CustomerStats
-from hub.crm.tables import Customer, CustomerIdentity
+from hub.crm.api import CustomerConsent, CustomerProfile, CustomerStats, load_config
+from hub.customers.api import Customer, CustomerIdentity
 from hub.db import Database
 from hub.db_types import utcnow
 from hub.kernel.business_days import zone
 from hub.kernel.sql_dialect import is_postgres
-from hub.loyalty.ledger import balance
+from hub.loyalty.api import balance
 from hub.notifications.channels import (
     ChannelNotConfigured,
     CouponLookup,
@@ -40,7 +38,7 @@ from hub.notifications.signing import unsubscribe_token
 from hub.notifications.tables import MessageTemplate, Notification
 from hub.notifications.templates import VARIABLES, render
 from hub.notifications.webhook import WebhookChannel
-from hub.stores.tables import Store
+from hub.stores.api import Store
 
 logger = logging.getLogger(__name__)
 

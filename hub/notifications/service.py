@@ -8,8 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from hub.crm.api import CustomersMerged, policy_for
-from hub.crm.profile import set_consent
+from hub.crm.api import CustomersMerged, policy_for, set_consent
 from hub.db_types import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.kernel.principal import Principal

@@ -2,10 +2,11 @@
 
 from hub.orders.domain import Fulfilment, InvalidTransition, OrderStatus, allowed_next
 from hub.orders.events import LineForKitchen, OrderCancelled, OrderForKitchen, OrderLinesChanged, OrderPlaced
+from hub.orders.redemption import REDEEM_AT_PLACEMENT, Redemption
 from hub.orders.refunds import refund_order
 from hub.orders.service import apply_transition, kitchen_view, lock_order, record_event, visible_order
 from hub.orders.store_orders import store_order_applier
-from hub.orders.tables import Order, OrderLine
+from hub.orders.tables import Order, OrderEvent, OrderLine
 
 orders_table = Order.__table__  # type: ignore[attr-defined]
 
@@ -15,15 +16,18 @@ NOT_COUNTED_STATUSES = ("cancelled", "failed")
 
 __all__ = [
     "NOT_COUNTED_STATUSES",
+    "REDEEM_AT_PLACEMENT",
     "Fulfilment",
     "InvalidTransition",
     "LineForKitchen",
     "Order",
     "OrderCancelled",
+    "OrderEvent",
     "OrderForKitchen",
     "OrderLinesChanged",
     "OrderPlaced",
     "OrderStatus",
+    "Redemption",
     "allowed_next",
     "apply_transition",
     "kitchen_view",

@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlmodel import select
 
-from hub.crm.masked_views import masked_events, masked_order, masked_refund
 from hub.deps import ContextDep, ManagerDep, PrincipalDep, SessionDep, require
 from hub.errors import Forbidden
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
 from hub.orders import changes, refunds, service
 from hub.orders.domain import OrderStatus
+from hub.orders.masked_views import masked_events, masked_order, masked_refund
 from hub.orders.schemas import OrderEventOut, OrderIn, OrderLinesIn, OrderOut, RefundIn, RefundOut, StatusChangeIn
 from hub.orders.tables import Order, OrderEvent
 from hub.problems import problem_responses

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from hub.api_types import RequestModel, StrictFloat, StrictInt, UtcDatetime
-from hub.crm.identity import CustomerRef
+from hub.customers.api import CustomerRef
 from hub.orders.domain import Fulfilment, OrderStatus
 
 

@@ -14,20 +14,19 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from hub.crm.phones import mask_name
-from hub.crm.resolver import resolve_customer
+from hub.customers.api import mask_name, resolve_customer
 from hub.db_types import new_id, utcnow
 from hub.errors import Forbidden, InvalidInput, NotFound
 from hub.kernel.geo import to_wgs84
 from hub.kernel.messaging import Messaging
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
-from hub.marketing.redemption import redeem_at_placement
 from hub.orders.domain import Fulfilment, OrderStatus, check_transition, order_number_for
 from hub.orders.events import LineForKitchen, OrderCancelled, OrderForKitchen, OrderPlaced
 from hub.orders.idempotency import check_same_request, key_scope, request_fingerprint
 from hub.orders.order_times import check_order_times
 from hub.orders.order_writes import NewOrder, write_order
+from hub.orders.redemption import REDEEM_AT_PLACEMENT
 from hub.orders.schemas import OrderIn, OrderLineOut, OrderOut
 from hub.orders.tables import Order, OrderEvent, OrderLine
 from hub.stores.api import (
@@ -156,7 +155,9 @@ def place_order(
     customer_id = _resolve_customer(session, body, messaging, now)
     placed_data: dict[str, Any] = {}
     if redeems:
-        customer_id, priced, placed_data = _redeem(session, principal, body, order_id, customer_id, priced, now)
+        customer_id, priced, placed_data = _redeem(
+            session, principal, body, order_id, customer_id, priced, now, messaging
+        )
 
     number = body.order_number or order_number_for(order_id)
     placed_at = body.placed_at or now
@@ -250,8 +251,10 @@ def _redeem(
     customer_id: str | None,
     priced: PricedOrder,
     now: datetime,
+    messaging: Messaging,
 ) -> tuple[str | None, PricedOrder, dict[str, Any]]:
     """The coupon and points consumed in the order's transaction: (customer, priced, event data)."""
+    redeem_at_placement = messaging.events.port(REDEEM_AT_PLACEMENT)
     redemption = redeem_at_placement(
         session,
         order_id=order_id,

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from contracts.envelope import Envelope
 from contracts.store_orders import StoreOrder
-from hub.crm.identity import CustomerRef
+from hub.customers.api import CustomerRef
 from hub.db_types import utcnow
 from hub.errors import InvalidInput
 from hub.kernel.messaging import Messaging

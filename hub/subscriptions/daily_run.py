@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from hub.kernel.messaging import Messaging
 from hub.kernel.sql_dialect import insert_for
+from hub.stores.api import stores_table
 from hub.subscriptions import codec, service
 from hub.subscriptions.generation import DeliveryKey, GeneratedDelivery, run_generation
 from hub.subscriptions.pick_list import PickList, build_pick_list
@@ -98,7 +99,7 @@ def _row(d: GeneratedDelivery, now: datetime, placed: tuple[str, int] | None) ->
 
 
 def store_depot(session: Session, store_id: str) -> tuple[float, float]:
-    stores = service.metadata_table("stores")
+    stores = stores_table
     row = session.execute(select(stores.c.lat, stores.c.lon).where(stores.c.id == store_id)).first()
     if row is None or row[0] is None or row[1] is None:
         return (0.0, 0.0)

@@ -15,6 +15,7 @@ from hub.errors import InvalidInput, NotFound
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
 from hub.problems import problem_responses
+from hub.stores.api import stores_table
 from hub.subscriptions import service
 from hub.subscriptions.plans import DeliveryWindow
 from hub.subscriptions.schedule import Subscription
@@ -95,7 +96,7 @@ def put_settings(
     session: SessionDep, ctx: ContextDep, manager: ManagerDep, store_id: StoreId, body: StoreSettingsIn
 ) -> StoreSettingsOut:
     service.check_store(manager, store_id)
-    stores = service.metadata_table("stores")
+    stores = stores_table
     if session.execute(select(stores.c.id).where(stores.c.id == store_id)).first() is None:
         raise NotFound(f"no store {store_id!r}")
     row = service.put_store_settings(session, store_id, body, ctx.clock())

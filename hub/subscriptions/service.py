@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from hub.billing.api import ChargePolicy, FailureCharge, FailureRule, balance_fen
+from hub.customers.api import customers_table
 from hub.db_types import new_id
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
+from hub.stores.api import stores_table
 from hub.subscriptions import codec
 from hub.subscriptions.frequency import Frequency
 from hub.subscriptions.holiday_policy import HolidayPolicy
@@ -173,7 +174,7 @@ def add_address(session: Session, customer_id: str, body: AddressIn) -> str:
 
 
 def _customer_exists(session: Session, customer_id: str) -> bool:
-    customers = metadata_table("customers")
+    customers = customers_table
     found = session.execute(select(customers.c.id).where(customers.c.id == customer_id)).first()
     return found is not None
 
@@ -185,7 +186,7 @@ def create(session: Session, principal: Principal, body: SubscriptionIn, now: da
         raise InvalidInput(f"plan {body.plan_id!r} is no longer sold")
     if not _customer_exists(session, body.customer_id):
         raise InvalidInput(f"no customer {body.customer_id!r}")
-    stores = metadata_table("stores")
+    stores = stores_table
     if session.execute(select(stores.c.id).where(stores.c.id == body.store_id)).first() is None:
         raise InvalidInput(f"no store {body.store_id!r}")
     address_id = add_address(session, body.customer_id, body.address)
@@ -251,13 +252,6 @@ def sync_terms(session: Session, row: SubscriptionRecord, sub: Subscription) -> 
     for extra in stored.values():
         session.delete(extra)
     session.flush()
-
-
-def metadata_table(name: str) -> Any:
-    """Another domain's table by name, for an existence check only (its owner's model stays private)."""
-    from hub.tables import metadata
-
-    return metadata.tables[name]
 
 
 def record_history(session: Session, row: SubscriptionRecord, before: Subscription, after: Subscription) -> None:

@@ -26,12 +26,14 @@ from hub.billing.api import (
     statement_pdf,
 )
 from hub.crm.api import mask_name
+from hub.customers.api import customers_table
 from hub.deps import ContextDep, SessionDep, require
 from hub.errors import NotFound
 from hub.kernel.business_days import CHINA
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
 from hub.problems import problem_responses
+from hub.stores.api import stores_table
 from hub.subscriptions import service
 from hub.subscriptions.generation import DeliveryKey
 from hub.subscriptions.tables import SubscriptionDelivery, SubscriptionRecord
@@ -46,7 +48,7 @@ def statement_bytes(
     session: Session, customer_id: str, year: int, month: int, fmt: str, now: datetime, *, full_name: bool = True
 ) -> bytes:
     """The statement in ``fmt``; the customer's name masked unless ``full_name`` (finance sees no full names)."""
-    customers = service.metadata_table("customers")
+    customers = customers_table
     found = session.execute(
         select(customers.c.display_name, customers.c.home_store_id).where(customers.c.id == customer_id)
     ).first()
@@ -100,7 +102,7 @@ def statement_bytes(
 
 
 def _store_name(session: Session, store_id: str | None) -> str:
-    stores = service.metadata_table("stores")
+    stores = stores_table
     name = session.execute(select(stores.c.name).where(stores.c.id == store_id)).scalar() if store_id else None
     return str(name or "Brigade")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.crm.identity import CustomerRef, IdentityKind
-from hub.crm.phones import mask_name, mask_phone, normalise_phone
+from hub.customers.identity import CustomerRef, IdentityKind
+from hub.customers.phones import mask_name, mask_phone, normalise_phone
 from hub.errors import InvalidInput
 from hub.orders.domain import Fulfilment, InvalidTransition, OrderStatus, allowed_next, check_transition
 from hub.stores.pricing import MenuPrice, RequestedLine, price_lines

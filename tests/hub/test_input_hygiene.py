@@ -20,8 +20,8 @@ from sqlmodel import Session
 from contracts.envelope import wrap
 from contracts.store_orders import StoreOrder, StoreOrderLine
 from hub.api_types import RequestModel
-from hub.crm.identity import IdentityKey, IdentityKind
-from hub.crm.tables import Customer
+from hub.customers.identity import IdentityKey, IdentityKind
+from hub.customers.tables import Customer
 from hub.errors import InvalidInput
 from hub.kernel.messaging import Messaging
 from hub.marketing.rules import PARAMS

@@ -13,13 +13,12 @@ from hub.crm.importing.home_stores import adopt_order_stores
 from hub.crm.importing.mapping import CustomerRecord, OrderRecord
 from hub.crm.profile import parse_birthday, retag, set_consent
 from hub.crm.profile_tables import CustomerAddress, CustomerConsent, CustomerProfile, CustomerTag
-from hub.crm.resolver import find_owners, resolve_customer
-from hub.crm.tables import Customer
 from hub.crm.tags import RULE_TAGS
+from hub.customers.api import Customer, find_owners, resolve_customer
 from hub.db_types import new_id
 from hub.errors import InvalidInput
 from hub.kernel.sql_dialect import insert_for
-from hub.orders.tables import Order, OrderEvent
+from hub.orders.api import Order, OrderEvent
 
 Outcome = Literal["created", "updated", "unchanged"]
 orders = Order.__table__  # type: ignore[attr-defined]

@@ -15,8 +15,8 @@ from hub.crm.importing.home_stores import rehome, set_home_stores
 from hub.crm.importing.mapping import CustomerRecord
 from hub.crm.profile import parse_birthday, retag
 from hub.crm.profile_tables import CustomerAddress, CustomerConsent, CustomerProfile, CustomerTag
-from hub.crm.resolver import customers
 from hub.crm.tags import RULE_TAGS
+from hub.customers.api import customers_table as customers
 from hub.errors import InvalidInput
 from hub.kernel.sql_dialect import insert_for
 

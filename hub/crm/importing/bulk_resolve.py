@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import select, tuple_
 from sqlmodel import Session
 
-from hub.crm.identity import IdentityKey
-from hub.crm.resolver import customers, identities
+from hub.customers.api import IdentityKey
+from hub.customers.api import customer_identities_table as identities
+from hub.customers.api import customers_table as customers
 from hub.db_types import new_id
 from hub.kernel.sql_dialect import insert_for
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from hub.crm.phones import normalise_phone
+from hub.customers.api import normalise_phone
 from hub.errors import DomainError
 from hub.kernel.business_days import zone
 

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from hub.crm.importing.bulk_resolve import KEY_CHUNK
-from hub.crm.resolver import customers
+from hub.customers.api import customers_table as customers
 
 
 def without_home_store(session: Session, customer_ids: set[str]) -> set[str]:

@@ -49,7 +49,7 @@ from hub.db import Database
 from hub.db_types import utcnow
 from hub.errors import DomainError, InvalidInput
 from hub.kernel.sql_dialect import open_write_transaction
-from hub.stores.tables import Store
+from hub.stores.api import Store
 
 logger = logging.getLogger(__name__)
 stores = Store.__table__  # type: ignore[attr-defined]

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hub.crm.identity import PRIORITY, IdentityKey, IdentityKind
 from hub.crm.importing import fields as f
 from hub.crm.profile_schemas import EMAIL
+from hub.customers.api import PRIORITY, IdentityKey, IdentityKind
 from hub.errors import InvalidInput
 
 CUSTOMER_FIELDS: dict[str, tuple[str, ...]] = {

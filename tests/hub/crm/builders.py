@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from hub.crm.identity import CustomerRef
 from hub.crm.recompute import RecomputeResult, recompute_all
-from hub.crm.resolver import resolve_customer
+from hub.customers.identity import CustomerRef
+from hub.customers.resolver import resolve_customer
 from hub.db import Database
 from hub.db_types import new_id
 from hub.marketing.order_feed import drain

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from hub.crm.importing.importer import ImportOptions, run_import
 from hub.crm.profile_tables import CustomerAddress, CustomerConsent, CustomerProfile, CustomerTag
-from hub.crm.tables import Customer, CustomerIdentity
+from hub.customers.tables import Customer, CustomerIdentity
 from hub.orders.tables import Order
 from tests.hub.crm.builders import World
 from tests.services import missing

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from hub.crm.importing.importer import ImportOptions, run_import
 from hub.crm.stats_tables import CustomerStats
-from hub.crm.tables import Customer, CustomerIdentity
+from hub.customers.tables import Customer, CustomerIdentity
 from hub.marketing.api import coupon_for_message
 from hub.marketing.rule_runner import run_rule
 from hub.marketing.tables import MarketingRule

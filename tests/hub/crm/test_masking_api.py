@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from hub.crm.masking import POLICIES, mask_address, mask_digits_in_text, policy_for
+from hub.customers.masking import POLICIES, mask_address, mask_digits_in_text, policy_for
 from hub.kernel.roles import SEES_FULL_PHONES, Role
 from hub.notifications.tables import Notification
 from tests.hub.crm.builders import World

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from hub.crm.config import put_state
-from hub.crm.identity import CustomerRef
+from hub.customers.identity import CustomerRef
 from hub.db import Database
 from hub.errors import InvalidInput
 from hub.kernel.messaging import Messaging
@@ -28,6 +28,7 @@ from hub.orders.domain import OrderStatus
 from hub.orders.schemas import DeliveryIn, OrderIn, OrderLineIn
 from hub.orders.service import change_status, place_order, record_event
 from hub.stores.tables import MenuItem, Station, Store
+from hub.wiring import domain_events
 from tests.databases import postgres_database
 from tests.hub.crm.builders import World
 
@@ -35,7 +36,8 @@ pytestmark = pytest.mark.integration
 LEDGER = PointsEntry.__table__  # type: ignore[attr-defined]
 PRICE = 1234
 ADMIN = Principal(kind="user", id="prop", name="prop", role=Role.ADMIN)
-MESSAGING = Messaging(root="tprop", source="hub")
+# The hub's wiring: marketing redeems the points through orders' REDEEM_AT_PLACEMENT port.
+MESSAGING = Messaging(root="tprop", source="hub", events=domain_events())
 PHONES = itertools.count(10_000_000)
 
 

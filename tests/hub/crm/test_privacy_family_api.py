@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from hub.crm.tables import Customer
+from hub.customers.tables import Customer
 from hub.notifications.tables import Notification
 from tests.hub.crm.builders import World
 from tests.hub.seed import SeededStore, order_body

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from hub.crm.importing.importer import ImportOptions, run_import
 from hub.crm.stats_tables import CustomerStats
-from hub.crm.tables import CustomerIdentity
+from hub.customers.tables import CustomerIdentity
 from tests.hub.crm.builders import World, utc
 from tests.hub.seed import login, make_admin
 from tests.services import missing

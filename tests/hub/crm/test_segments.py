@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hub.crm.config import CrmConfig
 from hub.crm.segments import SEGMENT_GRID, Segment, recency_score, segment_for
 from hub.crm.stats_tables import CustomerStats
-from hub.crm.tables import Customer
+from hub.customers.tables import Customer
 from tests.hub.crm.builders import TZ, World, utc
 
 pytestmark = pytest.mark.integration

@@ -9,8 +9,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from hub.crm.identity import IdentityKey
-from hub.crm.tables import Customer, CustomerIdentity
+from hub.customers.identity import IdentityKey
+from hub.customers.tables import Customer, CustomerIdentity
 from hub.db_types import new_id
 
 identities = CustomerIdentity.__table__  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hub.crm.phones import mask_name, mask_phone
+from hub.customers.phones import mask_name, mask_phone
 from hub.kernel.roles import Role
 
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(?!\d{4}-\d\d-\d\d)\+?\d(?:[\s-]?\d){6,}")

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import Field, field_validator, model_validator
 
 from hub.api_types import RequestModel, refuse_blank
-from hub.crm.phones import normalise_phone
+from hub.customers.phones import normalise_phone
 from hub.errors import InvalidInput
 
 
