@@ -7,7 +7,6 @@ Finance sees the customer's name masked on a receipt.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
@@ -15,6 +14,7 @@ from sqlalchemy import Table, select
 from sqlmodel import Session
 
 from hub.billing import balance_changes
+from hub.billing.business_date import business_date
 from hub.billing.schemas import ChargeIn, EntryOut, EntryWrittenOut, RefundIn
 from hub.billing.statements.formats import receipt_json
 from hub.billing.statements.pdf import receipt_pdf
@@ -22,7 +22,6 @@ from hub.crm.api import mask_name
 from hub.customers.api import customers_table
 from hub.deps import ContextDep, SessionDep, require
 from hub.errors import NotFound
-from hub.kernel.business_days import CHINA
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
 from hub.problems import problem_responses
@@ -55,10 +54,6 @@ def _written(w: balance_changes.Written, refundable: int) -> EntryWrittenOut:
     )
 
 
-def _today(now: datetime) -> date:
-    return now.astimezone(CHINA).date()
-
-
 @router.post(
     "/customers/{customer_id}/balance/refunds",
     response_model=EntryWrittenOut,
@@ -83,7 +78,7 @@ def refund(
         amount_fen=body.amount_fen,
         note=body.note,
         actor=staff.label,
-        business_date=_today(now),
+        business_date=business_date(session, original.store_id, now),
         at=now,
     )
     session.commit()
@@ -113,7 +108,7 @@ def charge(
         store_id=body.store_id,
         note=body.note,
         actor=staff.label,
-        business_date=_today(now),
+        business_date=business_date(session, body.store_id, now),
         at=now,
     )
     session.commit()

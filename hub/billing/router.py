@@ -7,7 +7,6 @@ checks the provider's signature, and a notice is applied once whatever the numbe
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
 from typing import Annotated
 
 import anyio.to_thread
@@ -18,6 +17,7 @@ from sqlmodel import Session, col
 from hub.billing import service
 from hub.billing.bill_import import parse_alipay_bill, parse_wechat_bill
 from hub.billing.bill_matching import ExpectedPayment, match_bill
+from hub.billing.business_date import business_date
 from hub.billing.ledger import EntryKind, LedgerEntry
 from hub.billing.payments.manual import ManualPayment, manual_notice
 from hub.billing.payments.port import OrderRequest, PaymentMethod, PaymentProviderPort, Provider
@@ -36,7 +36,6 @@ from hub.billing.tables import PaymentOrderRecord
 from hub.customers.api import customers_table
 from hub.deps import ContextDep, SessionDep, require
 from hub.errors import Conflict, InvalidInput, NotFound
-from hub.kernel.business_days import CHINA
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
 from hub.problems import problem_responses
@@ -84,7 +83,9 @@ def manual_payment(
         provider=str(Provider.MANUAL),
         store_id=body.store_id,
     )
-    decision = service.apply_notice(session, manual_notice(payment), business_date=_today(now), now=now)
+    decision = service.apply_notice(
+        session, manual_notice(payment), business_date=business_date(session, body.store_id, now), now=now
+    )
     session.commit()
     return PaymentOut(
         reference=body.reference,
@@ -104,7 +105,13 @@ def adjust(
     _customer(session, customer_id)
     now = ctx.clock()
     entry = LedgerEntry(
-        f"adjustment:{body.key}", EntryKind.ADJUSTMENT, body.amount_fen, _today(now), now, finance.label, note=body.note
+        f"adjustment:{body.key}",
+        EntryKind.ADJUSTMENT,
+        body.amount_fen,
+        business_date(session, None, now),
+        now,
+        finance.label,
+        note=body.note,
     )
     service.append(session, customer_id, entry)
     session.commit()
@@ -166,7 +173,9 @@ async def provider_notification(
     def apply() -> bool:
         with ctx.db.session() as session:
             now = ctx.clock()
-            decision = service.apply_notice(session, notice, business_date=_today(now), now=now)
+            order = session.get(PaymentOrderRecord, notice.reference)
+            booked = business_date(session, order.store_id if order is not None else None, now)
+            decision = service.apply_notice(session, notice, business_date=booked, now=now)
             session.commit()
             return decision.acknowledge
 
@@ -201,8 +210,3 @@ async def import_bill(
         clean=match.clean,
         unmatched=[ReportLineOut(**line.__dict__) for line in match.unmatched_report()],
     )
-
-
-def _today(now: datetime) -> date:
-    """The business date of a payment: the date in China (a store's own zone applies to deliveries)."""
-    return now.astimezone(CHINA).date()

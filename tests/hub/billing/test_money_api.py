@@ -163,3 +163,28 @@ def test_a_store_manager_sees_and_changes_only_their_stores_money(depot: Depot) 
     marketer = depot.user("marketer")
     assert depot.post(f"/customers/{depot.customer}/balance/refunds", refund, marketer).status_code == 403
     assert depot.balance()["balance_fen"] == 4000
+
+
+def test_money_taken_late_in_the_evening_in_urumqi_is_booked_on_urumqis_day(depot: Depot) -> None:
+    """16:30 UTC is 22:30 in Urumqi and already 00:30 tomorrow in Shanghai: the store's cash, its
+    ad-hoc sale and the refund are the store's day's; a finance adjustment (no store) is China's."""
+    late = datetime(2026, 3, 2, 16, 30, tzinfo=UTC)
+    depot.client.app.state.ctx.clock = lambda: late  # type: ignore[attr-defined]
+    urumqi = f"s-urumqi-{depot.tag}"
+    body = {"id": urumqi, "name": "乌鲁木齐店", "lat": 43.8256, "lon": 87.6168, "timezone": "Asia/Urumqi"}
+    assert depot.post("/stores", body).status_code == 201
+    cash = {"reference": f"MANU{depot.tag}", "amount_fen": 5000, "method": "cash", "store_id": urumqi}
+    assert depot.post(f"/customers/{depot.customer}/balance/payments", cash).json()["verdict"] == "apply"
+    sale = {"reference": f"GIFT-U-{depot.tag}", "amount_fen": 1000, "store_id": urumqi, "note": "酸奶"}
+    assert depot.post(f"/customers/{depot.customer}/balance/charges", sale).status_code == 201
+    refund = {"key": f"rf-u-{depot.tag}", "entry_key": f"adhoc:GIFT-U-{depot.tag}", "amount_fen": 200, "note": "少"}
+    assert depot.post(f"/customers/{depot.customer}/balance/refunds", refund).status_code == 201
+    adjust = {"key": f"adj-u-{depot.tag}", "amount_fen": 100, "note": "补差"}
+    assert depot.post(f"/customers/{depot.customer}/balance/adjustments", adjust).status_code in (200, 201)
+    booked = {e["kind"]: e["business_date"] for e in depot.balance()["entries"]}
+    assert booked == {
+        "top_up": "2026-03-02",
+        "adhoc_order": "2026-03-02",
+        "refund": "2026-03-02",
+        "adjustment": "2026-03-03",
+    }
