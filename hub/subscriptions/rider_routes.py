@@ -3,7 +3,9 @@ riders and pushed to that rider as a retained ``RiderRoute`` through the outbox,
 
 The rule: the store's active riders ordered by id; ``route-n`` goes to the n-th of them. A route beyond
 the number of riders stays unassigned (its deliveries keep ``rider_id`` empty) and is reported in the day's
-answer and the log. Running the day again gives the same routes to the same riders and pushes them again.
+answer and the log. Running the day again gives the same routes to the same riders and pushes them again;
+when the riders changed in between (one was deactivated), a rider who had a route of that day and has none
+now gets an empty route, so the bike stops showing stops that are someone else's.
 
 Each stop is ``sub:<delivery id>`` (see ``hub.delivery.api.other_stop_id``); the rider's delivered / failed
 report on it comes back through ``hub.subscriptions.rider_reports``.
@@ -68,6 +70,7 @@ def assign_routes(
 ) -> list[RouteAssignment]:
     """Give each non-empty route to its rider, store it on the deliveries and enqueue the rider's route."""
     riders = active_riders(session, settings.store_id)
+    had_a_route = _riders_of_the_day(session, settings.store_id, business_date)
     assignments: list[RouteAssignment] = []
     for n, route in enumerate(routes):
         if not route.stop_ids:
@@ -104,7 +107,27 @@ def assign_routes(
             len(message.stops),
             rider_id,
         )
+    for rider_id in sorted(had_a_route - {a.rider_id for a in assignments if a.rider_id}):
+        released = RiderRoute(
+            rider_id=rider_id, plan_id=f"sub-{business_date:%Y%m%d}-none", version=1, planned_at=now, stops=()
+        )
+        enqueue(session, topics.RIDER_ROUTE, released, root=messaging.root, source=messaging.source, rider_id=rider_id)
+        logger.info("store %s: rider %s has no route of %s any more", settings.store_id, rider_id, business_date)
     return assignments
+
+
+def _riders_of_the_day(session: Session, store_id: str, business_date: date) -> set[str]:
+    """Riders the day's routes were given to by an earlier run (read before this run reassigns them)."""
+    stmt = (
+        select(deliveries_table.c.rider_id)
+        .where(
+            deliveries_table.c.store_id == store_id,
+            deliveries_table.c.business_date == business_date,
+            deliveries_table.c.rider_id.is_not(None),
+        )
+        .distinct()
+    )
+    return set(session.execute(stmt).scalars())
 
 
 def route_message(

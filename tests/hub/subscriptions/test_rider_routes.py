@@ -220,6 +220,42 @@ async def test_the_cut_off_pushes_each_riders_retained_route_with_the_stops_in_v
     assert rerun["generated"] == 0 and [r["rider_id"] for r in rerun["routes"]] == [riders[0], riders[1], None]
 
 
+async def test_a_rider_taken_off_between_two_runs_gets_an_empty_route_and_the_next_rider_the_route(
+    hub: Hub, mosquitto_settings: MqttSettings
+) -> None:
+    """The first run gives route-1 to r1 and route-2 to r2; r1 goes home sick and the depot runs the day
+    again: route-1 is r2's now, route-2 has no rider, and r1's bike must not keep showing route-1's
+    stops (they are r2's to deliver)."""
+    store_id, (first, second) = depot(hub, route_count=2, riders=2)
+    for name, line, place in CUSTOMERS[:4]:
+        subscribe(hub, store_id, name, line, place)
+    day = run_cut_off(hub, store_id)
+    assert [r["rider_id"] for r in day["routes"]] == [first, second]
+
+    r = hub.client.patch(f"/riders/{first}", json={"active": False}, headers=hub.headers)
+    assert r.status_code == 200, r.text
+    rerun = hub.post(f"/stores/{store_id}/subscription-days/run")
+    assert [r["rider_id"] for r in rerun["routes"]] == [second, None]
+    route_1 = [f"sub:{d['id']}" for d in deliveries(hub, store_id, "route-1")]
+
+    root = mosquitto_settings.topic_root
+    on_bike = {rider: topics.RIDER_ROUTE.build(root=root, rider_id=rider) for rider in (first, second)}
+
+    def latest(watcher: Watcher) -> dict[str, RiderRoute]:
+        return {m.topic: decode(m.payload, RiderRoute).body for m in watcher.messages}
+
+    def settled(watcher: Watcher) -> bool:
+        shown = latest(watcher)
+        return set(shown) == set(on_bike.values()) and shown[on_bike[first]].stops == ()
+
+    async with Watcher(mosquitto_settings) as watcher:  # retained, then whatever the relay still sends
+        await watcher.watch(topics.RIDER_ROUTE.wildcard(root=root))
+        await watcher.wait_until(lambda: settled(watcher))
+        shown = latest(watcher)
+    assert shown[on_bike[first]].rider_id == first and shown[on_bike[first]].planned_at == AT_CUTOFF
+    assert [s.stop_id for s in shown[on_bike[second]].stops] == route_1
+
+
 async def test_the_riders_delivered_report_charges_the_balance_once_even_sent_twice(
     hub: Hub, mosquitto_settings: MqttSettings
 ) -> None:
