@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -15,6 +15,20 @@ from hub.db_types import new_id
 
 identities = CustomerIdentity.__table__  # type: ignore[attr-defined]
 customers = Customer.__table__  # type: ignore[attr-defined]
+
+_PG_CREATE = text(  # a new customer and its first identity in one round trip; every value is bound
+    """
+WITH c AS (
+    INSERT INTO customers (id, display_name, home_store_id, created_at, updated_at)
+    VALUES (:id, :display_name, :home_store_id, :at, :at)
+    RETURNING id
+)
+INSERT INTO customer_identities (customer_id, kind, namespace, value, created_at)
+SELECT c.id, :kind, :namespace, :value, :at FROM c
+ON CONFLICT (kind, namespace, value) DO NOTHING
+RETURNING id
+"""
+)
 
 
 def find_owners(conn: Connection | Session, keys: list[IdentityKey]) -> dict[IdentityKey, str]:
@@ -48,6 +62,37 @@ def _insert_identity(conn: Connection | Session, customer_id: str, key: Identity
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+def _create(
+    conn: Connection | Session,
+    customer_id: str,
+    key: IdentityKey,
+    *,
+    display_name: str | None,
+    store_id: str | None,
+    at: datetime,
+) -> bool:
+    """Insert the customer and its first identity; False when that identity belongs to someone already
+    (the customer row is written all the same, and the caller drops it)."""
+    dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
+    if dialect == "postgresql":
+        params = dict(
+            id=customer_id,
+            display_name=display_name or "",
+            home_store_id=store_id,
+            at=at,
+            kind=key.kind.value,
+            namespace=key.namespace,
+            value=key.value,
+        )
+        return conn.execute(_PG_CREATE, params).first() is not None
+    conn.execute(
+        customers.insert().values(
+            id=customer_id, display_name=display_name or "", home_store_id=store_id, created_at=at, updated_at=at
+        )
+    )
+    return _insert_identity(conn, customer_id, key, at)
+
+
 def resolve_customer(
     conn: Connection | Session, keys: list[IdentityKey], *, display_name: str | None, store_id: str | None, at: datetime
 ) -> tuple[str, bool]:
@@ -60,12 +105,7 @@ def resolve_customer(
                 _insert_identity(conn, customer_id, key, at)
         return customer_id, False
     customer_id = new_id()
-    conn.execute(
-        customers.insert().values(
-            id=customer_id, display_name=display_name or "", home_store_id=store_id, created_at=at, updated_at=at
-        )
-    )
-    if _insert_identity(conn, customer_id, keys[0], at):
+    if _create(conn, customer_id, keys[0], display_name=display_name, store_id=store_id, at=at):
         for key in keys[1:]:
             _insert_identity(conn, customer_id, key, at)
         return customer_id, True

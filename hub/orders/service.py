@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from hub.customers.api import mask_name, resolve_customer
 from hub.db_types import new_id, utcnow
-from hub.errors import Forbidden, InvalidInput, NotFound
+from hub.errors import DomainError, Forbidden, InvalidInput, NotFound
 from hub.kernel.geo import to_wgs84
 from hub.kernel.messaging import Messaging
 from hub.kernel.principal import Principal
@@ -127,7 +127,8 @@ def place_order(
 
     ``order_id`` is given only for orders a store took itself: their tickets already carry it.
     ``now`` is the hub's clock at the request (placed and promised times are checked against it).
-    Steps: replay check, resolve the customer, price, redeem, write (order, lines, event), then
+    Steps: check the times, price, resolve the customer, redeem, write (order, lines, event; a key
+    already taken is a replay, found then), then
     ``OrderPlaced`` (the kitchen queues its tickets and their outbox rows). Writes go into the
     caller's transaction; the caller commits.
     """
@@ -137,27 +138,36 @@ def place_order(
         raise NotFound("no store with this id")
     scope = key_scope(channel, body.store_id)
     fingerprint = request_fingerprint(body, order_id=order_id)
-    replayed = _replayed(session, channel, scope, body.external_id, fingerprint)
-    if replayed is not None:
-        return replayed
-    check_order_times(now, offline=channel == STORE_POS_CHANNEL, placed_at=body.placed_at, promised_at=body.promised_at)
-    catalog = (catalogs or StoreCatalogs(ttl_s=0)).get(session, body.store_id)
-    if catalog is None:
-        raise NotFound("no store with this id")
-    priced = _price(body, catalog.menu)
-    address, lat, lon = _delivery_point(body)
-    order_id = order_id or new_id()
-
-    # Undone alone when a concurrent request wins the key; on PostgreSQL only the redemption needs
-    # it (the order's one statement writes nothing then, and resolving a customer twice is harmless).
+    # No lookup of the key first: the order's INSERT ... ON CONFLICT on the key says whether it is new
+    # (one round trip less per order). A retry is found where the write does nothing, or where a step
+    # before it refuses (a retry a day late fails the time check, the coupon is already used...).
     redeems = body.coupon_code is not None or bool(body.points_to_use)
+    # Undone alone when the key is taken; on PostgreSQL only the redemption needs it (the order's one
+    # statement writes nothing then, and resolving a customer twice is harmless).
     attempt = session.begin_nested() if redeems or session.get_bind().dialect.name != "postgresql" else None
-    customer_id = _resolve_customer(session, body, messaging, now)
-    placed_data: dict[str, Any] = {}
-    if redeems:
-        customer_id, priced, placed_data = _redeem(
-            session, principal, body, order_id, customer_id, priced, now, messaging
+    try:
+        check_order_times(
+            now, offline=channel == STORE_POS_CHANNEL, placed_at=body.placed_at, promised_at=body.promised_at
         )
+        catalog = (catalogs or StoreCatalogs(ttl_s=0)).get(session, body.store_id)
+        if catalog is None:
+            raise NotFound("no store with this id")
+        priced = _price(body, catalog.menu)
+        address, lat, lon = _delivery_point(body)
+        order_id = order_id or new_id()
+        customer_id = _resolve_customer(session, body, messaging, now)
+        placed_data: dict[str, Any] = {}
+        if redeems:
+            customer_id, priced, placed_data = _redeem(
+                session, principal, body, order_id, customer_id, priced, now, messaging
+            )
+    except DomainError:
+        if attempt is not None:
+            attempt.rollback()
+        replayed = _replayed(session, channel, scope, body.external_id, fingerprint)
+        if replayed is not None:
+            return replayed
+        raise
 
     number = body.order_number or order_number_for(order_id)
     placed_at = body.placed_at or now
@@ -203,7 +213,7 @@ def place_order(
         ),
         at=now,
     )
-    if not written:  # a concurrent request with the same key won
+    if not written:  # the key is taken: a retry, or a concurrent request with the same key won
         if attempt is not None:
             attempt.rollback()
         winner = _replayed(session, channel, scope, body.external_id, fingerprint)

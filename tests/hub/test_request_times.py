@@ -69,6 +69,24 @@ def test_placed_and_promised_times_must_be_near_the_hubs_clock(
     assert now["placed_at"] == "2026-12-02T02:30:00Z"  # the hub's clock, not the wall clock
 
 
+def test_a_retry_that_arrives_after_the_accepted_range_still_gets_the_first_order(
+    pinned: TestClient, admin_headers: dict[str, str], store: SeededStore
+) -> None:
+    """A POS that retries two days later (it was offline) sends the same request: it gets its order back,
+    not a 422 for a placed time that was in range when the order was taken; another request under the key
+    is still refused as a reuse."""
+    body = order_body(store.store_id, placed_at=_iso(PINNED - timedelta(minutes=5)))
+    first = pinned.post("/orders", json=body, headers=admin_headers)
+    assert first.status_code == 201, first.text
+    pinned.app.state.ctx.clock = lambda: PINNED + timedelta(days=2)  # type: ignore[attr-defined]
+    again = pinned.post("/orders", json=body, headers=admin_headers)
+    assert again.status_code == 200, again.text
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json()["id"] == first.json()["id"]
+    other = pinned.post("/orders", json={**body, "notes": "另一张单"}, headers=admin_headers)
+    assert other.status_code == 422 and "reused" in other.json()["detail"], other.text
+    assert [o["id"] for o in _orders(pinned, admin_headers)] == [first.json()["id"]]
+
+
 @pytest.mark.parametrize("field", ["placed_at", "promised_at"])
 @pytest.mark.parametrize("moment", EXTREMES)
 def test_times_without_a_utc_equivalent_are_refused_not_a_server_error(
