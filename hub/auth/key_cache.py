@@ -21,13 +21,21 @@ class ApiKeyCache:
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, Principal]] = {}
 
-    def principal(self, session: Session, key: str) -> Principal:
+    def cached(self, key: str) -> Principal | None:
+        """The key's principal if it was looked up within ``ttl_s``; no I/O (the event loop calls it)."""
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-        now = time.monotonic()
         with self._lock:
             entry = self._entries.get(digest)
-        if entry is not None and now - entry[0] < self._ttl_s:
+        if entry is not None and time.monotonic() - entry[0] < self._ttl_s:
             return entry[1]
+        return None
+
+    def principal(self, session: Session, key: str) -> Principal:
+        found = self.cached(key)
+        if found is not None:
+            return found
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        now = time.monotonic()
         principal = api_key_principal(session, key)
         with self._lock:
             if len(self._entries) > 10_000:
