@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -31,6 +32,14 @@ class Envelope(BaseModel, Generic[B]):
     body: B
 
 
+@functools.cache
+def envelope_for(body_type: type[Body]) -> type[Envelope[Any]]:
+    """``Envelope[body_type]``, built once per body type and kept: pydantic holds its parametrized
+    classes weakly, so after a garbage collection ``Envelope[X]`` builds the class (and its
+    validator) again; a hub wrapping thousands of tickets a second did so over and over."""
+    return Envelope[body_type]  # type: ignore[valid-type]
+
+
 def wrap(
     body: B, *, source: str, seq: int = 0, message_id: uuid.UUID | None = None, ts: datetime | None = None
 ) -> Envelope[B]:
@@ -41,8 +50,7 @@ def wrap(
     if ts is not None:
         fields["ts"] = ts
     try:
-        model: type[Envelope[B]] = Envelope[type(body)]  # type: ignore[misc,assignment]
-        return model(**fields)
+        return envelope_for(type(body))(**fields)
     except ValidationError as exc:
         raise ContractError(_describe(exc)) from exc
 
@@ -72,8 +80,7 @@ def decode(payload: bytes | str, expected: type[B] | None = None) -> Envelope[B]
     if expected is not None and body_type is not expected:
         raise ContractError(f"expected {expected.message_type!r}, got {head.type!r}")
     try:
-        model: type[Envelope[B]] = Envelope[body_type]  # type: ignore[valid-type]
-        return model.model_validate_json(payload)
+        return envelope_for(body_type).model_validate_json(payload)
     except ValidationError as exc:
         raise ContractError(f"invalid {head.type}: {_describe(exc)}") from exc
 

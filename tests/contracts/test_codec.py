@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from contracts import ContractError, topics
-from contracts.envelope import decode, encode_body
+from contracts.envelope import decode, encode, encode_body, wrap
 from contracts.kitchen import KitchenTicket, TicketLine, TicketStatus
-from contracts.rider import DeliveryEvent, DeliveryEventKind
+from contracts.rider import DeliveryEvent, DeliveryEventKind, RiderRoute
 from contracts.schema_gen import stale_files
 
 
@@ -98,3 +98,19 @@ def test_topic_segments_are_validated(value: str) -> None:
 def test_json_schemas_are_up_to_date() -> None:
     stale = stale_files()
     assert not stale, f"regenerate with `python -m contracts.schema_gen`: {stale}"
+
+
+def test_an_envelope_class_is_built_once_per_body_type_even_across_garbage_collections() -> None:
+    """pydantic keeps ``Envelope[X]`` weakly: without our cache a collection between two messages
+    made the next one build the class and its validator again."""
+    import gc
+    import weakref
+
+    route = RiderRoute(rider_id="r-1", plan_id="p-1", version=1, planned_at=datetime(2026, 12, 6, tzinfo=UTC))
+    built = weakref.ref(type(wrap(route, source="hub")))  # no strong reference kept here
+    gc.collect()
+    assert built() is not None, "the envelope class was collected: the next message builds it again"
+    from contracts.envelope import envelope_for
+
+    assert type(wrap(route, source="hub")) is built() is envelope_for(RiderRoute)
+    assert type(decode(encode(wrap(route, source="hub")), RiderRoute)) is built()
