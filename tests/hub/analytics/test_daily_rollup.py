@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, insert, select, update
 from sqlalchemy.engine import Engine
 
-from hub.analytics.jobs import refresh_sales_rollup
-from hub.analytics.rollup import daily, refresh_daily_sales, rollup_sales_by_day, state
+from hub.analytics.jobs import refresh_analytics_rollups
+from hub.analytics.rollup import daily, refresh_rollups, rollup_sales_by_day, state
 from hub.analytics.sales_queries import sales_by_day
 from hub.analytics.scope import Scope
 from hub.app import create_app
@@ -51,10 +51,10 @@ def _same(engine: Engine) -> None:
 
 def test_the_rollup_follows_new_cancelled_and_changed_orders(engine: Engine) -> None:
     with engine.begin() as conn:
-        assert refresh_daily_sales(conn, now=NOW) > 100
+        assert refresh_rollups(conn, now=NOW) > 100
     _same(engine)
     with engine.begin() as conn:
-        assert refresh_daily_sales(conn, now=NOW) < 20  # nothing changed: only the margin is read again
+        assert refresh_rollups(conn, now=NOW) < 20  # nothing changed: only the margin is read again
     o = orders_table
     later = NOW + timedelta(hours=1)
     with engine.begin() as conn:
@@ -69,7 +69,7 @@ def test_the_rollup_follows_new_cancelled_and_changed_orders(engine: Engine) -> 
     with engine.connect() as conn:
         assert rollup_sales_by_day(conn, SCOPES[0]) != sales_by_day(conn, SCOPES[0])
     with engine.begin() as conn:
-        refresh_daily_sales(conn, now=later)
+        refresh_rollups(conn, now=later)
     _same(engine)
 
 
@@ -98,7 +98,7 @@ def test_get_sales_writes_nothing_reads_changed_days_live_and_says_when_it_is_no
         assert never["rollup"]["changed_days"] > 50
         assert _rollup_rows(engine) == ([], [])  # the GET built nothing
 
-        assert refresh_sales_rollup(Database.from_url(url), NOW)
+        assert refresh_analytics_rollups(Database.from_url(url), NOW)
         fresh = client.get("/analytics/sales", params=days, headers=admin).json()
         assert fresh["rollup"]["live"] is True and fresh["rollup"]["refreshed_at"].startswith("2026-04-20")
         assert fresh["orders"] == live_orders > 0
