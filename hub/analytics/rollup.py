@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, delete, func, select
+from sqlalchemy import Index, delete, func, select, text
 from sqlalchemy.sql.expression import FromClause
 
 from hub.analytics import sources as src
@@ -35,7 +35,7 @@ from hub.analytics.rider_rollup import rewrite_rider_days
 from hub.analytics.sales_queries import DaySales
 from hub.analytics.scope import Scope
 from hub.analytics.tables import DailySales, RollupState
-from hub.kernel.sql_dialect import AnyConn, insert_for, prepare
+from hub.kernel.sql_dialect import AnyConn, insert_for, is_postgres, prepare
 
 NAME = "daily_sales"
 """The orders' watermark (the name it had when it served the sales rollup alone)."""
@@ -46,6 +46,16 @@ MARGIN = timedelta(minutes=10)
 BATCH = 20_000
 """Changed (store, day) pairs recomputed per statement; a first build reads all history in blocks."""
 GAP_DAYS = 7
+"""Changed days further apart than this are rewritten as separate blocks."""
+ANALYZE_AFTER = 1_000
+"""A refresh that rewrites at least this many (store, day) pairs (a first build, a bulk change) has
+PostgreSQL analyze the rollup tables: with stale statistics the planner reads them by the wrong index."""
+ROLLUP_TABLES = (
+    "analytics_daily_sales",
+    "analytics_purchase_days",
+    "analytics_customer_firsts",
+    "analytics_daily_riders",
+)
 Pairs = set[tuple[str, date]]
 daily = DailySales.__table__  # type: ignore[attr-defined]
 state = RollupState.__table__  # type: ignore[attr-defined]
@@ -109,7 +119,10 @@ def refresh_rollups(conn: AnyConn, *, now: datetime) -> int:
         rewrite_rider_days(conn, block)
     _move(conn, NAME, orders_mark, now)
     _move(conn, DELIVERIES, deliveries_mark, now)
-    return len(by_orders | by_deliveries)
+    rewritten = len(by_orders | by_deliveries)
+    if rewritten >= ANALYZE_AFTER and is_postgres(conn):
+        conn.execute(text(f"ANALYZE {', '.join(ROLLUP_TABLES)}"))
+    return rewritten
 
 
 def _rewrite(conn: AnyConn, block: Scope) -> None:
