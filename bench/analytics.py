@@ -3,7 +3,7 @@
 The data is generated in the database (generate_series, bounded by --orders): 20 stores (one in
 Urumqi's zone), N/8 customers joining over two years, orders over the last two years (recent
 days denser, 1 in 20 cancelled, 1 in 50 failed), one line, one delivery and one kitchen ticket
-per order. Then the daily rollup's first build, and each dashboard query of ``/analytics`` over
+per order. Then the rollups' first build, and each dashboard query of ``/analytics`` over
 the default dashboard window (the last 30 days), chain-wide and for one store; each is run
 three times and the slowest run is reported.
 
@@ -28,9 +28,11 @@ from sqlalchemy import text
 
 from hub.analytics.campaign_queries import campaign_funnel
 from hub.analytics.catalogue_queries import customers_by_area, product_ranking
+from hub.analytics.customer_rollup import rollup_retention_cohorts
 from hub.analytics.operations_queries import kitchen_times, rider_performance
 from hub.analytics.report_query import ReportSpec, run_report
-from hub.analytics.rollup import refresh_daily_sales, rollup_sales_by_day
+from hub.analytics.rider_rollup import DELIVERIES_UPDATED_AT, rollup_rider_performance
+from hub.analytics.rollup import refresh_rollups, rollup_sales_by_day
 from hub.analytics.sales_queries import customer_figures, retention_cohorts
 from hub.analytics.scope import Scope
 from hub.db import Database
@@ -135,7 +137,7 @@ GENERATE = [
 
 
 def generate(db: Database, customers: int, orders: int, results: dict[str, float]) -> None:
-    indexed = [i for i in orders_table.indexes]
+    indexed = [*orders_table.indexes, DELIVERIES_UPDATED_AT]
     with db.engine.connect() as conn:
         for index in indexed:
             index.drop(conn)
@@ -166,12 +168,14 @@ def generate(db: Database, customers: int, orders: int, results: dict[str, float
 def queries(window: Scope) -> dict[str, Callable[[Any], Any]]:
     report = ReportSpec(dimensions=["store", "day"], measures=["orders", "revenue_fen", "customers"])
     return {
-        "sales (refresh + rollup)": lambda c: (refresh_daily_sales(c, now=NOW), rollup_sales_by_day(c, window)),
+        "sales (refresh + rollup)": lambda c: (refresh_rollups(c, now=NOW), rollup_sales_by_day(c, window)),
         "customers (active/new/returning/repeat)": lambda c: customer_figures(c, window),
-        "retention cohorts": lambda c: retention_cohorts(c, window),
+        "retention cohorts (live SQL)": lambda c: retention_cohorts(c, window),
+        "retention cohorts (rollup)": lambda c: rollup_retention_cohorts(c, window),
         "product ranking": lambda c: product_ranking(c, window),
         "customers by area": lambda c: customers_by_area(c, window),
-        "rider performance": lambda c: rider_performance(c, window),
+        "rider performance (live SQL)": lambda c: rider_performance(c, window),
+        "rider performance (rollup)": lambda c: rollup_rider_performance(c, window),
         "kitchen ticket times": lambda c: kitchen_times(c, window),
         "campaign funnel": lambda c: campaign_funnel(c, window, zone=TZ),
         "custom report (store x day)": lambda c: run_report(c, window, report),
@@ -210,7 +214,7 @@ def main() -> None:
         if not args.skip_generate:
             generate(db, customers, args.orders, results)
             with db.engine.begin() as conn:
-                step("rollup first build", results, lambda: refresh_daily_sales(conn, now=NOW))
+                step("rollups first build", results, lambda: refresh_rollups(conn, now=NOW))
         today = date(2026, 12, 1)
         window = Scope(None, today - timedelta(days=29), today)
         one = Scope(("b3",), window.day_from, window.day_to)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from hub.analytics.jobs import refresh_sales_rollup
+from hub.analytics.jobs import refresh_analytics_rollups
 from hub.context import HubContext
 from hub.db_types import utcnow
 from hub.kitchen.resends import ResendPolicy, resend_unconfirmed
@@ -103,7 +103,7 @@ async def run_periodic_jobs(ctx: HubContext, interval_s: float = 1.0) -> None:
         (interval_s, lambda: measure_outbox(ctx)),
         (s.service_desk_interval_s, lambda: check_service_desk(ctx)),
         (s.subscriptions_interval_s, lambda: generate_due_days(ctx.db, ctx.clock(), ctx.messaging())),
-        (s.analytics_rollup_interval_s, lambda: refresh_sales_rollup(ctx.db, ctx.clock())),
+        (s.analytics_rollup_interval_s, lambda: refresh_analytics_rollups(ctx.db, ctx.clock())),
         (s.subscription_upkeep_interval_s, lambda: run_subscription_upkeep(ctx.db, ctx.clock())),
     ]
     due = [0.0] * len(every)

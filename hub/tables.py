@@ -2,8 +2,17 @@
 
 from sqlmodel import SQLModel
 
+from hub.analytics.rider_rollup import DELIVERIES_UPDATED_AT
 from hub.analytics.rollup import ORDERS_UPDATED_AT
-from hub.analytics.tables import ChurnFit, ChurnScore, DailySales, RollupState
+from hub.analytics.tables import (
+    ChurnFit,
+    ChurnScore,
+    CustomerFirsts,
+    DailyRiders,
+    DailySales,
+    PurchaseDay,
+    RollupState,
+)
 from hub.audit.tables import AuditEntry
 from hub.auth.tables import ApiKey, LoginFailures, User, UserStore
 from hub.billing.tables import AutoRenewConsentRecord, LedgerEntryRecord, PaymentOrderRecord, PaymentRecord
@@ -47,6 +56,7 @@ from hub.subscriptions.tables import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "DELIVERIES_UPDATED_AT",
     "ORDERS_UPDATED_AT",
     "ApiKey",
     "AuditEntry",
@@ -59,11 +69,13 @@ __all__ = [
     "Customer",
     "CustomerAddress",
     "CustomerConsent",
+    "CustomerFirsts",
     "CustomerIdentity",
     "CustomerMerge",
     "CustomerProfile",
     "CustomerStats",
     "CustomerTag",
+    "DailyRiders",
     "DailySales",
     "Delivery",
     "Device",
@@ -84,6 +96,7 @@ __all__ = [
     "PointsAccount",
     "PointsEntry",
     "Printer",
+    "PurchaseDay",
     "Rider",
     "RiderLastPosition",
     "RiderPositionRecord",

@@ -1,25 +1,25 @@
-"""Analytics' scheduled work: keeping the daily sales rollup current (GET /analytics/sales only reads it)."""
+"""Analytics' scheduled work: keeping the rollups current (the sales, cohorts and riders GETs only read them)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from hub.analytics.rollup import refresh_daily_sales
+from hub.analytics.rollup import refresh_rollups
 from hub.db import Database
 from hub.kernel.job_lock import try_transaction_lock
 
 logger = logging.getLogger(__name__)
 
 
-def refresh_sales_rollup(db: Database, now: datetime) -> int | None:
-    """One transaction under the rollup's lock; the (store, day) pairs rewritten, None when another
+def refresh_analytics_rollups(db: Database, now: datetime) -> int | None:
+    """One transaction under the rollups' lock; the (store, day) pairs rewritten, None when another
     hub process holds the lock."""
     with db.session() as session:
         if not try_transaction_lock(session, "analytics:daily_sales"):
             return None
-        rewritten = refresh_daily_sales(session, now=now)
+        rewritten = refresh_rollups(session, now=now)
         session.commit()
     if rewritten:
-        logger.info("daily sales rollup: %d store days rewritten", rewritten)
+        logger.info("analytics rollups: %d store days rewritten", rewritten)
     return rewritten

@@ -1,33 +1,62 @@
-"""The daily sales rollup: counted orders and revenue per store and local day, kept current.
+"""The analytics rollups, kept current from changed orders and deliveries by one refresh.
 
-Each refresh finds the (store, local day) pairs of orders changed since the watermark (their
-``updated_at``, through ``ix_orders_updated_at``), recomputes exactly those pairs from the
-orders and upserts them, then moves the watermark. It re-reads a margin before the watermark,
-so an order committed late by a long transaction is still picked up. The figures read from the
-rollup are those of :func:`hub.analytics.sales_queries.sales_by_day`, without scanning orders.
-An order's ``placed_at`` never changes (the orders domain keeps it), so a changed order's day is
-the day it already counted on.
+- ``analytics_daily_sales``: counted orders and revenue per store and local day (``GET /analytics/sales``);
+- ``analytics_purchase_days`` and ``analytics_customer_firsts``: purchase days per store, day and customer,
+  and each customer's first and last one per store (``GET /analytics/cohorts``,
+  :mod:`hub.analytics.customer_rollup`);
+- ``analytics_daily_riders``: deliveries, on-time, times and failure reasons per store, day and rider
+  (``GET /analytics/riders``, :mod:`hub.analytics.rider_rollup`).
+
+Each refresh finds the (store, local day) pairs of orders changed since the orders' watermark (their
+``updated_at``, through ``ix_orders_updated_at``) and of deliveries changed since the deliveries' one
+(``ix_deliveries_updated_at``: a rider handed over from one rider to another, or a delivery cancelled by
+the planner, changes the delivery and not the order), recomputes exactly those pairs from the orders
+and upserts them, then moves the watermarks. It re-reads a margin before each watermark, so a change
+committed late by a long transaction is still picked up. The figures read from the rollups are those
+of the live queries (:func:`hub.analytics.sales_queries.sales_by_day`, ``retention_cohorts``,
+:func:`hub.analytics.operations_queries.rider_performance`), without scanning orders. An order's
+``placed_at`` never changes (the orders domain keeps it), so a changed order's day is the day it
+already counted on.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Index, delete, func, select
+from sqlalchemy import Index, delete, func, select, text
+from sqlalchemy.sql.expression import FromClause
 
 from hub.analytics import sources as src
+from hub.analytics.customer_rollup import rewrite_purchase_days
 from hub.analytics.local_days import in_days, in_stores, order_day, orders_with_stores, read_day
+from hub.analytics.rider_rollup import rewrite_rider_days
 from hub.analytics.sales_queries import DaySales
 from hub.analytics.scope import Scope
 from hub.analytics.tables import DailySales, RollupState
-from hub.kernel.sql_dialect import AnyConn, insert_for, prepare
+from hub.kernel.sql_dialect import AnyConn, insert_for, is_postgres, prepare
 
 NAME = "daily_sales"
+"""The orders' watermark (the name it had when it served the sales rollup alone)."""
+DELIVERIES = "deliveries"
+"""The deliveries' watermark (the riders' rollup)."""
 MARGIN = timedelta(minutes=10)
 """Changes up to this long before the watermark are read again (late commits)."""
 BATCH = 20_000
 """Changed (store, day) pairs recomputed per statement; a first build reads all history in blocks."""
+GAP_DAYS = 7
+"""Changed days further apart than this are rewritten as separate blocks."""
+ANALYZE_AFTER = 1_000
+"""A refresh that rewrites at least this many (store, day) pairs (a first build, a bulk change) has
+PostgreSQL analyze the rollup tables: with stale statistics the planner reads them by the wrong index."""
+ROLLUP_TABLES = (
+    "analytics_daily_sales",
+    "analytics_purchase_days",
+    "analytics_customer_firsts",
+    "analytics_daily_riders",
+)
+Pairs = set[tuple[str, date]]
 daily = DailySales.__table__  # type: ignore[attr-defined]
 state = RollupState.__table__  # type: ignore[attr-defined]
 
@@ -35,34 +64,71 @@ ORDERS_UPDATED_AT = Index("ix_orders_updated_at", src.orders.c.updated_at)
 """Declared here, on the orders table, because only the rollup reads orders by ``updated_at``."""
 
 
-def refresh_daily_sales(conn: AnyConn, *, now: datetime) -> int:
-    """Bring the rollup up to date; returns the (store, day) pairs rewritten. The caller commits."""
-    prepare(conn)
-    mark = conn.execute(select(state.c.watermark).where(state.c.name == NAME)).scalar()
-    o = src.orders.c
+def _changed(
+    conn: AnyConn, updated_at: Any, source: FromClause, mark: datetime | None
+) -> tuple[Pairs, datetime | None]:
+    """The (store, day) pairs of the rows changed from the margin before ``mark`` on, and the newest change."""
     day = order_day(conn).label("day")
-    changed = select(o.store_id, day).select_from(orders_with_stores()).distinct()
-    newest = select(func.max(o.updated_at))
+    changed = select(src.orders.c.store_id, day).select_from(source).distinct()
+    newest = select(func.max(updated_at)).select_from(source)
     if mark is not None:
-        changed = changed.where(o.updated_at >= mark - MARGIN)
-        newest = newest.where(o.updated_at >= mark - MARGIN)
-    pairs = sorted({(store, read_day(d)) for store, d in conn.execute(changed)}, key=lambda p: (p[1], p[0]))
-    for start in range(0, len(pairs), BATCH):
-        _rewrite(conn, pairs[start : start + BATCH])
+        changed = changed.where(updated_at >= mark - MARGIN)
+        newest = newest.where(updated_at >= mark - MARGIN)
+    pairs = {(str(store), read_day(d)) for store, d in conn.execute(changed)}
     top = conn.execute(newest).scalar()
-    watermark = max(m for m in (mark, top) if m is not None) if (mark or top) else None
-    upsert = insert_for(conn)(state).values(name=NAME, watermark=watermark, refreshed_at=now)
+    return pairs, max(m for m in (mark, top) if m is not None) if (mark or top) else None
+
+
+def _blocks(pairs: Pairs) -> list[Scope]:
+    """The changed pairs as blocks of days for their stores: at most ``BATCH`` pairs each, and a new block
+    where the days leave a gap of more than ``GAP_DAYS`` (a change last month does not rewrite the weeks since)."""
+    ordered = sorted(pairs, key=lambda p: (p[1], p[0]))
+    blocks: list[Scope] = []
+    start = 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or i - start >= BATCH or (ordered[i][1] - ordered[i - 1][1]).days > GAP_DAYS:
+            part = ordered[start:i]
+            blocks.append(Scope(tuple(sorted({s for s, _ in part})), part[0][1], part[-1][1]))
+            start = i
+    return blocks
+
+
+def _move(conn: AnyConn, name: str, watermark: datetime | None, now: datetime) -> None:
+    upsert = insert_for(conn)(state).values(name=name, watermark=watermark, refreshed_at=now)
     conn.execute(
         upsert.on_conflict_do_update(index_elements=["name"], set_={"watermark": watermark, "refreshed_at": now})
     )
-    return len(pairs)
 
 
-def _rewrite(conn: AnyConn, pairs: list[tuple[str, date]]) -> None:
-    """Recompute the block of days from the first to the last of these pairs for their stores."""
-    stores = sorted({s for s, _ in pairs})
-    first, last = pairs[0][1], pairs[-1][1]  # pairs come sorted by day
-    block = Scope(tuple(stores), first, last)
+def refresh_rollups(conn: AnyConn, *, now: datetime) -> int:
+    """Bring every rollup up to date; returns the (store, day) pairs rewritten. The caller commits.
+
+    Orders changed since the orders' watermark rewrite their days in every rollup; deliveries changed
+    since the deliveries' watermark rewrite theirs in the riders' rollup.
+    """
+    prepare(conn)
+    found = select(state.c.name, state.c.watermark).where(state.c.name.in_([NAME, DELIVERIES]))
+    marks = {str(name): mark for name, mark in conn.execute(found)}
+    by_orders, orders_mark = _changed(conn, src.orders.c.updated_at, orders_with_stores(), marks.get(NAME))
+    with_deliveries = orders_with_stores().join(src.deliveries, src.deliveries.c.order_id == src.orders.c.id)
+    by_deliveries, deliveries_mark = _changed(conn, src.deliveries.c.updated_at, with_deliveries, marks.get(DELIVERIES))
+    for block in _blocks(by_orders):
+        _rewrite(conn, block)
+        rewrite_purchase_days(conn, block)
+    for block in _blocks(by_orders | by_deliveries):
+        rewrite_rider_days(conn, block)
+    _move(conn, NAME, orders_mark, now)
+    _move(conn, DELIVERIES, deliveries_mark, now)
+    rewritten = len(by_orders | by_deliveries)
+    if rewritten >= ANALYZE_AFTER and is_postgres(conn):
+        conn.execute(text(f"ANALYZE {', '.join(ROLLUP_TABLES)}"))
+    return rewritten
+
+
+def _rewrite(conn: AnyConn, block: Scope) -> None:
+    """Recompute the sales of the block's days for its stores."""
+    assert block.store_ids is not None
+    stores, first, last = list(block.store_ids), block.day_from, block.day_to
     conn.execute(delete(daily).where(daily.c.store_id.in_(stores), daily.c.day >= first, daily.c.day <= last))
     day = order_day(conn).label("day")
     totals = (

@@ -16,13 +16,15 @@ from fastapi.responses import Response
 
 from hub.analytics.campaign_queries import campaign_funnel
 from hub.analytics.catalogue_queries import customers_by_area, product_ranking
+from hub.analytics.customer_rollup import rollup_retention_cohorts
 from hub.analytics.gaps import GAPS
-from hub.analytics.operations_queries import kitchen_times, rider_performance
+from hub.analytics.operations_queries import kitchen_times
 from hub.analytics.report_catalogue import DIMENSIONS, MEASURES
 from hub.analytics.report_export import to_csv, to_xlsx
 from hub.analytics.report_query import ReportSpec, run_report
-from hub.analytics.rollup import current_sales_by_day, refresh_daily_sales
-from hub.analytics.sales_queries import customer_figures, retention_cohorts
+from hub.analytics.rider_rollup import rollup_rider_performance
+from hub.analytics.rollup import current_sales_by_day, refresh_rollups
+from hub.analytics.sales_queries import customer_figures
 from hub.analytics.schemas import (
     AreaOut,
     CampaignOut,
@@ -104,8 +106,8 @@ def sales(ctx: ContextDep, session: SessionDep, scope: ScopeDep) -> SalesOut:
 
 @router.post("/sales/refresh", response_model=RollupRefreshOut)
 def refresh_sales(ctx: ContextDep, session: SessionDep, _op: OperatorDep) -> RollupRefreshOut:
-    """Bring the daily sales rollup up to date now (after an import or other bulk change of orders)."""
-    rewritten = refresh_daily_sales(session, now=ctx.clock())
+    """Bring the rollups (sales, cohorts, riders) up to date now (after an import or other bulk change of orders)."""
+    rewritten = refresh_rollups(session, now=ctx.clock())
     session.commit()
     return RollupRefreshOut(
         rewritten_days=rewritten,
@@ -129,8 +131,12 @@ def customers(session: SessionDep, scope: ScopeDep) -> CustomersOut:
 
 @router.get("/cohorts", response_model=CohortsOut)
 def cohorts(session: SessionDep, scope: ScopeDep) -> CohortsOut:
-    """Monthly retention of the customers whose first purchase falls in the period."""
-    cells = retention_cohorts(session, scope)
+    """Monthly retention of the customers whose first purchase falls in the period.
+
+    Read from the purchase-day rollups, as fresh as the job's last refresh (``analytics_rollup_interval_s``,
+    or ``POST /analytics/sales/refresh``).
+    """
+    cells = rollup_retention_cohorts(session, scope)
     return CohortsOut(period=_period(scope), cells=[CohortCellOut.model_validate(c) for c in cells])
 
 
@@ -148,8 +154,12 @@ def areas(session: SessionDep, scope: ScopeDep, limit: Annotated[int, Query(ge=1
 
 @router.get("/riders", response_model=list[RiderOut])
 def riders(session: SessionDep, _ops: OpsDep, scope: ScopeDep) -> list[RiderOut]:
-    """Per rider: deliveries, delivered, failed (with reasons), on-time share, pick-up to delivery time."""
-    return [RiderOut.model_validate(r) for r in rider_performance(session, scope)]
+    """Per rider: deliveries, delivered, failed (with reasons), on-time share, pick-up to delivery time.
+
+    Read from the riders' daily rollup, as fresh as the job's last refresh (``analytics_rollup_interval_s``,
+    or ``POST /analytics/sales/refresh``).
+    """
+    return [RiderOut.model_validate(r) for r in rollup_rider_performance(session, scope)]
 
 
 @router.get("/kitchen", response_model=list[StationOut])

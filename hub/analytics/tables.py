@@ -1,4 +1,4 @@
-"""Analytics' own tables: churn model fits and scores, and the daily sales rollup."""
+"""Analytics' own tables: churn model fits and scores, and the rollups (sales, purchase days, riders)."""
 
 from __future__ import annotations
 
@@ -72,3 +72,52 @@ class RollupState(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=32)
     watermark: datetime | None = Field(default=None, sa_type=UTCDateTime)
     refreshed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PurchaseDay(SQLModel, table=True):
+    """A customer's local day with a counted order in a store (the cohorts' purchase days)."""
+
+    __tablename__ = "analytics_purchase_days"
+    __table_args__ = (Index("ix_analytics_purchase_days_customer", "customer_id", "day"),)
+
+    store_id: str = Field(primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    customer_id: str = Field(primary_key=True, max_length=36)
+
+
+class CustomerFirsts(SQLModel, table=True):
+    """A customer's first and last purchase day in a store (from :class:`PurchaseDay`)."""
+
+    __tablename__ = "analytics_customer_firsts"
+
+    customer_id: str = Field(primary_key=True, max_length=36)
+    store_id: str = Field(primary_key=True, max_length=64)
+    first_day: date = Field(index=True)
+    last_day: date
+
+
+class DailyRiders(SQLModel, table=True):
+    """A rider's deliveries per store and local day of the orders, split by failure reason.
+
+    ``reason`` is the failure reason ('unknown' when none was given) for failed deliveries and ''
+    for every other one, so a rider's day is a few rows whose counts add up.
+    """
+
+    __tablename__ = "analytics_daily_riders"
+
+    store_id: str = Field(primary_key=True, max_length=64)
+    """The order's store (what a scope filters on)."""
+    day: date = Field(primary_key=True)
+    rider_id: str = Field(primary_key=True, max_length=64)
+    reason: str = Field(primary_key=True, max_length=32)
+    delivery_store_id: str = Field(max_length=64)
+    """The deliveries' own store (the largest), which the figures report."""
+    deliveries: int = 0
+    delivered: int = 0
+    failed: int = 0
+    on_time: int = 0
+    promised: int = 0
+    timed: int = 0
+    """Delivered with both a pick-up and a delivery time (the average's denominator)."""
+    delivery_s: float = 0.0
+    """Their pick-up to delivery seconds, summed."""

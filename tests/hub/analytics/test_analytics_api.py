@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import Session
 
-from hub.analytics.jobs import refresh_sales_rollup
+from hub.analytics.jobs import refresh_analytics_rollups
 from hub.app import create_app
 from hub.auth.service import create_user
 from hub.db import Database
@@ -57,7 +57,7 @@ def hub(
         db = Database.from_url(url)
         load(db.engine, generate())
         load_subscriptions_and_tickets(db.engine, _service_data())
-        refresh_sales_rollup(db, NOW)  # after a bulk load, as the hub's job would
+        refresh_analytics_rollups(db, NOW)  # after a bulk load, as the hub's job would
         db.dispose()
         names = {
             "admin": _user(url, Role.ADMIN),
