@@ -56,7 +56,8 @@ class HubRuntime:
                 self.ctx.db,
                 self._link,
                 self.ctx.metrics,
-                hub_routes(settings, self.ctx.messaging()),
+                # Late-bound: the context's clock may be replaced after start (a pinned clock in tests).
+                hub_routes(settings, self.ctx.messaging(), lambda: self.ctx.clock()),  # noqa: PLW0108
                 root=settings.mqtt.topic_root,
                 source=settings.source_id,
                 max_group=settings.bridge_max_group,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from contracts import topics
 from hub.bridge.delivery_routes import delivery_routes
 from hub.bridge.routes import Route
@@ -12,9 +15,9 @@ from hub.orders.api import store_order_applier
 from hub.settings import HubSettings
 
 
-def hub_routes(settings: HubSettings, messaging: Messaging) -> list[Route]:
+def hub_routes(settings: HubSettings, messaging: Messaging, clock: Callable[[], datetime] | None = None) -> list[Route]:
     """``messaging`` carries the hub's event wiring (a store order's kitchen tickets follow from it, and a
-    rider's report on a subscription stop reaches subscriptions through it)."""
+    rider's report on a subscription stop reaches subscriptions through it); ``clock`` is the hub's."""
     return [
         Route(topics.STORE_ORDER, store_order_applier(messaging)),
         Route(topics.TICKET_RECEIVED, apply_ticket_received),
@@ -22,5 +25,5 @@ def hub_routes(settings: HubSettings, messaging: Messaging) -> list[Route]:
         Route(topics.TICKET_STATUS, apply_ticket_status),
         Route(topics.DEVICE_STATE, apply_device_state, ack=False, inbox=False),
         Route(topics.PRESENCE, apply_presence, ack=False, inbox=False),
-        *delivery_routes(settings.delivery, messaging.events),
+        *delivery_routes(settings.delivery, messaging.events, clock),
     ]

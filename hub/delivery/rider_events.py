@@ -2,16 +2,24 @@
 
 An event on a stop that is not an order (``sub:<id>``, see ``hub.delivery.other_stops``) goes to the
 domain that planned the stop, through the hub's in-process events.
+
+The event's time (``at``, the rider's clock) is when it happened: picked up, delivered, failed. The
+order's and the delivery's ``updated_at`` say when the hub wrote it (the hub's clock), so a report that
+arrives late, from a tracker that was offline for an hour, is still a change since the analytics
+rollups' watermark and is counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import Session
 
 from contracts.envelope import Envelope
 from contracts.rider import DeliveryEvent, DeliveryEventKind
+from hub.db_types import utcnow
 from hub.delivery.errors import OtherRidersDelivery, RiderMismatch, UnknownRider
 from hub.delivery.lifecycle import (
     deliver,
@@ -23,24 +31,33 @@ from hub.delivery.lifecycle import (
     rider_of_store,
 )
 from hub.delivery.other_stops import is_other_stop, report_other_stop
-from hub.delivery.tables import Rider
+from hub.delivery.tables import Delivery, Rider
 from hub.errors import InvalidInput
 from hub.kernel.events import Events
+from hub.orders.api import orders_table
+
+deliveries_table = Delivery.__table__  # type: ignore[attr-defined]
 
 RiderEventApply = Callable[[Session, Envelope[DeliveryEvent], dict[str, str]], None]
 
 
-def rider_event_applier(events: Events) -> RiderEventApply:
-    """``apply_rider_event`` with the hub's event wiring (who owns the stops that are not orders)."""
+def rider_event_applier(events: Events, clock: Callable[[], datetime] = utcnow) -> RiderEventApply:
+    """``apply_rider_event`` with the hub's event wiring (who owns the stops that are not orders) and
+    the hub's clock."""
 
     def apply(session: Session, envelope: Envelope[DeliveryEvent], params: dict[str, str]) -> None:
-        apply_rider_event(session, envelope, params, events=events)
+        apply_rider_event(session, envelope, params, events=events, now=clock())
 
     return apply
 
 
 def apply_rider_event(
-    session: Session, envelope: Envelope[DeliveryEvent], params: dict[str, str], *, events: Events | None = None
+    session: Session,
+    envelope: Envelope[DeliveryEvent],
+    params: dict[str, str],
+    *,
+    events: Events | None = None,
+    now: datetime | None = None,
 ) -> None:
     body = envelope.body
     if body.rider_id != params["rider_id"]:
@@ -69,3 +86,11 @@ def apply_rider_event(
     else:
         assert body.reason is not None  # the contract requires it
         fail(session, order, rider, actor=actor, at=body.at, reason=body.reason.value, note=body.note)
+    _written(session, order.id, now or utcnow())
+
+
+def _written(session: Session, order_id: str, now: datetime) -> None:
+    """Stamp the order and its delivery with the hub's time of writing (never earlier than it was)."""
+    session.flush()
+    for table, key in ((orders_table, orders_table.c.id), (deliveries_table, deliveries_table.c.order_id)):
+        session.execute(update(table).where(key == order_id, table.c.updated_at < now).values(updated_at=now))

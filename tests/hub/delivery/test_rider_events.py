@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import col
 
 from contracts import topics
 from contracts.envelope import decode, encode, wrap
@@ -17,7 +19,9 @@ from hub.bridge.delivery_routes import delivery_routes
 from hub.bridge.mqtt_bridge import MqttBridge
 from hub.db import Database
 from hub.delivery.settings import DeliverySettings
+from hub.delivery.tables import Delivery
 from hub.metrics import HubMetrics
+from hub.orders.tables import Order
 from mqttlink import FakeBroker, FakeMqttLink, MqttMessage
 from tests.hub.delivery.helpers import make_rider, ready_order
 from tests.hub.seed import SeededStore
@@ -101,3 +105,43 @@ async def test_a_rider_who_grabs_a_ready_order_and_proves_delivery_with_a_note(
     assert len(_events(client, admin_headers, order, "delivery.arrived")) == 1  # implied by the delivery
     statuses = [e["data"]["to"] for e in _events(client, admin_headers, order, "order.status_changed")]
     assert statuses == ["ready", "assigned", "picked_up", "delivered"]
+
+
+async def test_a_report_that_arrives_an_hour_late_is_written_at_the_hubs_time_and_happened_at_the_riders(
+    sqlite_url: str, client: TestClient, admin_headers: dict[str, str], store: SeededStore
+) -> None:
+    """The tracker was offline and sends its spooled "failed" an hour after it happened: the failure keeps
+    the rider's time, while the order and delivery are stamped as changed now, so the analytics rollups'
+    refresh (changes since its watermark) counts it."""
+    hub_now = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+    happened = hub_now - timedelta(hours=1)
+    db = Database.from_url(sqlite_url)
+    broker = FakeBroker()
+    link = FakeMqttLink(broker)
+    await link.start()
+    routes = delivery_routes(DeliverySettings(), clock=lambda: hub_now)
+    hub_bridge = MqttBridge(db, link, HubMetrics(), routes, root=ROOT, source="hub")
+    try:
+        rider = make_rider(client, admin_headers, store.store_id)
+        order = ready_order(client, admin_headers, store.store_id)["id"]
+        client.post(f"/orders/{order}/delivery/assign", json={"rider_id": rider}, headers=admin_headers)
+        route = next(r for r in routes if r.template is topics.RIDER_EVENT)
+        for kind, fields in (
+            (DeliveryEventKind.PICKED_UP, {}),
+            (DeliveryEventKind.FAILED, {"reason": FailureReason.NOT_HOME}),
+        ):
+            body = DeliveryEvent(rider_id=rider, order_id=order, kind=kind, at=happened, **fields)  # type: ignore[arg-type]
+            envelope = wrap(body, source=f"trk-{rider}")
+            message = MqttMessage(topics.RIDER_EVENT.build(root=ROOT, rider_id=rider), encode(envelope))
+            await hub_bridge.handle(route, message, envelope, {"rider_id": rider})
+        with db.session() as session:
+            stored = session.execute(
+                select(Order.updated_at, Delivery.updated_at, Delivery.failed_at)
+                .join(Delivery, col(Delivery.order_id) == col(Order.id))
+                .where(col(Order.id) == order)
+            ).one()
+    finally:
+        await link.stop()
+        db.dispose()
+    assert _status(client, admin_headers, order) == "failed"
+    assert tuple(stored) == (hub_now, hub_now, happened)
