@@ -87,7 +87,7 @@ def customer_scores(
     at_risk: bool | None = None,
     customer_id: Annotated[str | None, Query(max_length=36)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ScoreOut]:
     """Scores from the latest fit; ``at_risk=true``: the at-risk list, least likely alive first, most valuable first.
 
