@@ -9,8 +9,6 @@ returns the points (``hub.marketing.order_feed``).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select, update
 from sqlmodel import Session
 
@@ -21,27 +19,16 @@ from hub.loyalty.api import spend
 from hub.marketing.coupon_rules import check_applies, discount_for
 from hub.marketing.coupons import coupons, get_template, terms_of
 from hub.marketing.errors import CouponNotApplicable, CouponUnavailable
-from hub.orders.api import Redemption
+from hub.orders.api import Redemption, RedemptionRequest
 
 
-def redeem_at_placement(
-    session: Session,
-    *,
-    order_id: str,
-    customer_id: str | None,
-    store_id: str,
-    subtotal_fen: int,
-    delivery_fee_fen: int,
-    coupon_code: str | None,
-    points: int,
-    at: datetime,
-    actor: str,
-) -> Redemption:
+def redeem_at_placement(session: Session, asked: RedemptionRequest) -> Redemption:
     """Check and consume the coupon and the points; raises (and the caller rolls back) when they don't apply."""
+    customer_id = asked.customer_id
     coupon_id = None
     coupon_off = 0
-    if coupon_code:
-        row = session.execute(select(coupons).where(coupons.c.code == coupon_code.strip().upper())).first()
+    if asked.coupon_code:
+        row = session.execute(select(coupons).where(coupons.c.code == asked.coupon_code.strip().upper())).first()
         if row is None:
             raise CouponNotApplicable("unknown coupon code")
         if customer_id is None:
@@ -53,40 +40,46 @@ def redeem_at_placement(
         terms = terms_of(get_template(session, row.template_id))
         check_applies(
             terms,
-            store_id=store_id,
-            subtotal_fen=subtotal_fen,
-            now=at,
+            store_id=asked.store_id,
+            subtotal_fen=asked.subtotal_fen,
+            now=asked.at,
             valid_from=row.valid_from,
             valid_until=row.valid_until,
         )
-        coupon_off = discount_for(terms, subtotal_fen=subtotal_fen, delivery_fee_fen=delivery_fee_fen)
+        coupon_off = discount_for(terms, subtotal_fen=asked.subtotal_fen, delivery_fee_fen=asked.delivery_fee_fen)
         taken = execute_count(
             session,
             update(coupons)
             .where(coupons.c.id == row.id, coupons.c.status == "available")
-            .values(status="redeemed", order_id=order_id, redeemed_at=at, discount_fen=coupon_off, released_at=None),
+            .values(
+                status="redeemed",
+                order_id=asked.order_id,
+                redeemed_at=asked.at,
+                discount_fen=coupon_off,
+                released_at=None,
+            ),
         )
         if taken != 1:
             raise CouponUnavailable("this coupon was just used by another order")
         coupon_id = row.id
     points_off = 0
-    if points:
+    if asked.points:
         if customer_id is None:
             raise InvalidInput("paying with points needs the order's customer")
-        value = points * load_config(session).fen_per_point
-        due = subtotal_fen + delivery_fee_fen - coupon_off
+        value = asked.points * load_config(session).fen_per_point
+        due = asked.subtotal_fen + asked.delivery_fee_fen - coupon_off
         if value > due:
-            raise InvalidInput(f"{points} points are worth {value} fen, more than the {due} fen due")
+            raise InvalidInput(f"{asked.points} points are worth {value} fen, more than the {due} fen due")
         spend(
             session,
             customer_id=customer_id,
-            points=points,
+            points=asked.points,
             kind="spend",
-            key=f"spend:{order_id}",
-            at=at,
-            order_id=order_id,
+            key=f"spend:{asked.order_id}",
+            at=asked.at,
+            order_id=asked.order_id,
             note="paid with points",
-            actor=actor,
+            actor=asked.actor,
         )
         points_off = value
     return Redemption(
@@ -94,5 +87,5 @@ def redeem_at_placement(
         discount_fen=coupon_off + points_off,
         coupon_id=coupon_id,
         coupon_discount_fen=coupon_off,
-        points_used=points,
+        points_used=asked.points,
     )

@@ -2,7 +2,7 @@
 
 from hub.orders.domain import Fulfilment, InvalidTransition, OrderStatus, allowed_next
 from hub.orders.events import LineForKitchen, OrderCancelled, OrderForKitchen, OrderLinesChanged, OrderPlaced
-from hub.orders.redemption import REDEEM_AT_PLACEMENT, Redemption
+from hub.orders.redemption import REDEEM_AT_PLACEMENT, Redemption, RedemptionRequest
 from hub.orders.refunds import refund_order
 from hub.orders.service import apply_transition, kitchen_view, lock_order, record_event, visible_order
 from hub.orders.store_orders import store_order_applier
@@ -28,6 +28,7 @@ __all__ = [
     "OrderPlaced",
     "OrderStatus",
     "Redemption",
+    "RedemptionRequest",
     "allowed_next",
     "apply_transition",
     "kitchen_view",

@@ -7,9 +7,9 @@ takes orders without coupons or points and refuses those that name one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from sqlmodel import Session
 
@@ -26,42 +26,30 @@ class Redemption:
     points_used: int = 0
 
 
-class Redeem(Protocol):
-    def __call__(
-        self,
-        session: Session,
-        *,
-        order_id: str,
-        customer_id: str | None,
-        store_id: str,
-        subtotal_fen: int,
-        delivery_fee_fen: int,
-        coupon_code: str | None,
-        points: int,
-        at: datetime,
-        actor: str,
-    ) -> Redemption:
-        """Check and consume the coupon and the points in the order's transaction; raise when they
-        don't apply (the whole order is refused)."""
-        ...
+@dataclass(frozen=True)
+class RedemptionRequest:
+    """What an order asks to pay with, and for what."""
+
+    order_id: str
+    customer_id: str | None
+    store_id: str
+    subtotal_fen: int
+    delivery_fee_fen: int
+    coupon_code: str | None
+    points: int
+    at: datetime
+    actor: str
 
 
-def no_redemption(
-    session: Session,
-    *,
-    order_id: str,
-    customer_id: str | None,
-    store_id: str,
-    subtotal_fen: int,
-    delivery_fee_fen: int,
-    coupon_code: str | None,
-    points: int,
-    at: datetime,
-    actor: str,
-) -> Redemption:
-    if coupon_code or points:
+Redeem = Callable[[Session, RedemptionRequest], Redemption]
+"""Check and consume the coupon and the points in the order's transaction; raise when they don't
+apply (the whole order is refused)."""
+
+
+def no_redemption(session: Session, asked: RedemptionRequest) -> Redemption:
+    if asked.coupon_code or asked.points:
         raise InvalidInput("this hub takes no coupons or points (marketing is not wired)")
-    return Redemption(customer_id=customer_id, discount_fen=0)
+    return Redemption(customer_id=asked.customer_id, discount_fen=0)
 
 
 REDEEM_AT_PLACEMENT: Port[Redeem] = Port("orders.redeem_at_placement", no_redemption)

@@ -26,7 +26,7 @@ from hub.orders.events import LineForKitchen, OrderCancelled, OrderForKitchen, O
 from hub.orders.idempotency import check_same_request, key_scope, request_fingerprint
 from hub.orders.order_times import check_order_times
 from hub.orders.order_writes import NewOrder, write_order
-from hub.orders.redemption import REDEEM_AT_PLACEMENT
+from hub.orders.redemption import REDEEM_AT_PLACEMENT, RedemptionRequest
 from hub.orders.schemas import OrderIn, OrderLineOut, OrderOut
 from hub.orders.tables import Order, OrderEvent, OrderLine
 from hub.stores.api import (
@@ -267,15 +267,17 @@ def _redeem(
     redeem_at_placement = messaging.events.port(REDEEM_AT_PLACEMENT)
     redemption = redeem_at_placement(
         session,
-        order_id=order_id,
-        customer_id=customer_id,
-        store_id=body.store_id,
-        subtotal_fen=priced.subtotal_fen,
-        delivery_fee_fen=priced.delivery_fee_fen,
-        coupon_code=body.coupon_code,
-        points=body.points_to_use,
-        at=now,
-        actor=principal.label,
+        RedemptionRequest(
+            order_id=order_id,
+            customer_id=customer_id,
+            store_id=body.store_id,
+            subtotal_fen=priced.subtotal_fen,
+            delivery_fee_fen=priced.delivery_fee_fen,
+            coupon_code=body.coupon_code,
+            points=body.points_to_use,
+            at=now,
+            actor=principal.label,
+        ),
     )
     return (
         redemption.customer_id,

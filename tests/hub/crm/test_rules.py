@@ -96,19 +96,22 @@ def test_audience_cooldown_and_what_the_rule_did(world: World) -> None:
     _enable(world, "win-back", audience={}, cooldown_days=30, params=WINBACK_90)
     code = world.rows(select(COUPONS.c.code).where(COUPONS.c.customer_id == regular))[0].code
     from hub.marketing.redemption import redeem_at_placement
+    from hub.orders.api import RedemptionRequest
 
     with world.db.session() as session:
         redeem_at_placement(
             session,
-            order_id=world.order(regular, store, NOW + timedelta(days=2), 5000),
-            customer_id=regular,
-            store_id=store,
-            subtotal_fen=5000,
-            delivery_fee_fen=0,
-            coupon_code=code,
-            points=0,
-            at=NOW + timedelta(days=2),
-            actor="test",
+            RedemptionRequest(
+                order_id=world.order(regular, store, NOW + timedelta(days=2), 5000),
+                customer_id=regular,
+                store_id=store,
+                subtotal_fen=5000,
+                delivery_fee_fen=0,
+                coupon_code=code,
+                points=0,
+                at=NOW + timedelta(days=2),
+                actor="test",
+            ),
         )
         session.commit()
     world.feed(NOW + timedelta(days=2))

@@ -9,11 +9,14 @@ import pytest
 from hub.errors import InvalidInput
 from hub.kernel.events import Events
 from hub.marketing.api import redeem_at_placement
-from hub.orders.api import REDEEM_AT_PLACEMENT, Redemption
+from hub.orders.api import REDEEM_AT_PLACEMENT, Redemption, RedemptionRequest
 from hub.wiring import domain_events
 
 AT = datetime(2026, 12, 6, 4, 0, tzinfo=UTC)
-ORDER = dict(order_id="o-1", store_id="s-1", subtotal_fen=3000, delivery_fee_fen=500, at=AT, actor="test")
+
+
+def asked(coupon_code: str | None = None, points: int = 0) -> RedemptionRequest:
+    return RedemptionRequest("o-1", "c-1", "s-1", 3000, 500, coupon_code, points, AT, "test")
 
 
 def test_the_hubs_wiring_gives_orders_marketings_redemption() -> None:
@@ -22,8 +25,8 @@ def test_the_hubs_wiring_gives_orders_marketings_redemption() -> None:
 
 def test_a_bare_hub_takes_an_order_without_a_coupon_and_refuses_one_that_names_a_coupon_or_points() -> None:
     redeem = Events().port(REDEEM_AT_PLACEMENT)
-    assert redeem(None, customer_id="c-1", coupon_code=None, points=0, **ORDER) == Redemption("c-1", 0)  # type: ignore[arg-type]
+    assert redeem(None, asked()) == Redemption("c-1", 0)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="no coupons or points"):
-        redeem(None, customer_id="c-1", coupon_code="WELCOME", points=0, **ORDER)  # type: ignore[arg-type]
+        redeem(None, asked(coupon_code="WELCOME"))  # type: ignore[arg-type]
     with pytest.raises(InvalidInput, match="no coupons or points"):
-        redeem(None, customer_id="c-1", coupon_code=None, points=10, **ORDER)  # type: ignore[arg-type]
+        redeem(None, asked(points=10))  # type: ignore[arg-type]
