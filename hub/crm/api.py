@@ -1,5 +1,6 @@
 """The CRM's public module for other domains: customers as a caller may see them, creating one, their
-profile and the 360's CRM part, the masking policy, the CRM's roles, and the tables other domains read."""
+profile and the 360's CRM part, the CRM's roles, and the tables other domains read. The directory's
+records, phone rules and masking policy are ``hub.customers.api``'s, re-exported here for the CRM's readers."""
 
 from hub.crm.as_of import AsOf, BadAsOf
 from hub.crm.config import CrmConfig, get_state, load_config, put_state
@@ -18,17 +19,14 @@ from hub.crm.store_scope import order_ids_elsewhere, sees_customer_id
 from hub.crm.view360 import crm_360
 from hub.customers.api import (
     Customer,
-    CustomerIdentity,
     CustomerRef,
     MaskingPolicy,
+    customer_identities_table,
+    customers_table,
     mask_name,
     normalise_phone,
     policy_for,
 )
-
-customers_table = Customer.__table__  # type: ignore[attr-defined]
-
-customer_identities_table = CustomerIdentity.__table__  # type: ignore[attr-defined]
 
 customer_profiles_table = CustomerProfile.__table__  # type: ignore[attr-defined]
 
