@@ -216,3 +216,17 @@ class AckingHub:
 
     def states(self) -> list[tuple[str, str, tuple[str, ...]]]:
         return [(s.ticket_id, s.state.value, s.line_ids) for s in self.applied.values()]
+
+
+def record_notifications(app: KdsApp) -> list[str]:
+    """Every notification the app shows, kept: Textual drops one from ``app._notifications`` when its
+    timeout passes (6 s for a catch-up), which a loaded CI machine can take between two steps."""
+    told: list[str] = []
+    show = app.notify
+
+    def notify(message: str, **options: Any) -> None:
+        told.append(str(message))
+        show(message, **options)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return told

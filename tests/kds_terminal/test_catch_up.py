@@ -21,6 +21,7 @@ from tests.kds_terminal.pilot import (
     AckingHub,
     kds_settings,
     make_ticket,
+    record_notifications,
     screen_cards,
     settle,
     wait_any,
@@ -103,12 +104,12 @@ async def test_tickets_placed_before_the_display_started_and_during_its_restart_
     await shop.wait_listed([f"{o}:wok" for o in before + during])
 
     app = shop.display()  # the same display again: its own board file plus the store's list
+    told = record_notifications(app)
     async with app.run_test(size=KDS_SIZE) as pilot:
         await wait_until(pilot, lambda: len(on_board(app)) == 17)
         await shop.send("o03", "o16")  # redeliveries change nothing
         await settle(app, pilot)
         assert on_board(app) == [f"{o}:wok" for o in before + during]
-        told = [n.message for n in app._notifications]
         assert app.labels("caught_up", count=3) in told, f"the cooks are told what was loaded: {told}"
 
 
