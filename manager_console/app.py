@@ -11,7 +11,7 @@ import csv
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Concatenate, ParamSpec
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -25,39 +25,12 @@ from textual_plotext import PlotextPlot
 from manager_console.hub_client import HubClient, Reply
 from manager_console.kpis import Kpis, kpis_from_orders, yuan
 from manager_console.labels import label
+from manager_console.pane_state import Fresh, while_running
 from manager_console.rows import subscription_call, ticket_cells, unconfirmed
 from manager_console.settings import ConsoleSettings
 
 Clock = Callable[[], datetime]
-P = ParamSpec("P")
-
-
-def while_running(
-    draw: Callable[Concatenate[ManagerConsole, P], None],
-) -> Callable[Concatenate[ManagerConsole, P], None]:
-    """Skip drawing once the app is shutting down.
-
-    Textual prunes the screens before it stops the app's own timers, and a worker's reply can land
-    in between; the panes they would draw on are gone by then.
-    """
-
-    def guarded(app: ManagerConsole, /, *args: P.args, **kwargs: P.kwargs) -> None:
-        if app.is_running:
-            draw(app, *args, **kwargs)
-
-    return guarded
-
-
 PANES = ("dashboard", "orders", "riders", "customers", "service", "subscriptions", "reports")
-
-
-class Fresh:
-    """A pane's last good data and when it arrived."""
-
-    def __init__(self) -> None:
-        self.data: Any = None
-        self.at: datetime | None = None
-        self.problem: str = ""
 
 
 class ManagerConsole(App[None]):
