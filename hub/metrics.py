@@ -68,6 +68,11 @@ class HubMetrics:
         self.mqtt_duplicates = Counter(
             "brigade_mqtt_duplicates_total", "Redelivered device messages ignored", registry=self.registry
         )
+        self.mqtt_bridge_queued = Gauge(
+            "brigade_mqtt_bridge_queued",
+            "Device messages received and waiting in the bridge's queues to be applied",
+            registry=self.registry,
+        )
         self.mqtt_dead_letters = BoundedCounter(
             "brigade_mqtt_dead_letters_total", "Device messages sent to dead-letter", ["reason"], registry=self.registry
         )

@@ -6,6 +6,9 @@ A route with ``apply_many`` (rider positions) is applied in groups: whatever of 
 worker's queue (up to ``max_group`` messages) goes through one transaction with one inbox insert,
 and each sender gets one ack naming all its messages of the group. Under light load a group is one
 message, so grouping adds no latency; under load it turns thousands of small transactions into few.
+A device's resend of a message still queued is dropped, and one of a message applied a moment ago
+is acked from memory (``resends.py``), so an outage's backlog and its retries cannot grow the queue
+faster than it drains; ``brigade_mqtt_bridge_queued`` shows what waits.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from contracts.errors import ContractError
 from contracts.messaging import Ack, Refusal
 from hub.bridge.device_registry import DeviceRegistry, RegistryUnavailable, source_problem
 from hub.bridge.failures import AttemptCounter, describe, is_transient
+from hub.bridge.resends import Arrival, ResendFilter
 from hub.bridge.routes import Route
 from hub.db import Database
 from hub.errors import DomainError
@@ -76,6 +80,8 @@ class MqttBridge:
         self.registry = registry or DeviceRegistry(db)
         self._queues: list[asyncio.Queue[_Item]] = [asyncio.Queue(maxsize=1000) for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
+        self._resends = ResendFilter()
+        self._answering: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self._tasks = [
@@ -104,32 +110,54 @@ class MqttBridge:
                 self._metrics.mqtt_dead_letters.labels(reason="contract").inc()
                 await self._refuse_unreadable(route, message, params, exc.reason)
                 return
+            if route.inbox and route.ack:
+                arrival = self._resends.arrived(envelope)
+                if arrival is not Arrival.NEW:
+                    self._metrics.mqtt_duplicates.inc()
+                    if arrival is Arrival.SETTLED:
+                        self._answer_resend(envelope)
+                    return
             queue = self._queues[zlib.crc32(envelope.source.encode()) % len(self._queues)]
             await queue.put((route, message, envelope, params))
+            self._metrics.mqtt_bridge_queued.inc()
 
         return receive
+
+    def _answer_resend(self, envelope: Envelope[Any]) -> None:
+        """Ack a resend of a message applied a moment ago, without waiting behind the queue."""
+        task = asyncio.create_task(self._ack(envelope), name=f"ack-resend-{envelope.id}")
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
 
     async def _work(self, queue: asyncio.Queue[_Item]) -> None:
         carry: _Item | None = None
         while True:
-            item = carry if carry is not None else await queue.get()
-            carry = None
+            if carry is None:
+                item = await queue.get()
+                self._metrics.mqtt_bridge_queued.dec()
+            else:
+                item, carry = carry, None
             route, message, envelope, params = item
+            taken = [item]
+            settled: set[Any] = set()
             try:
                 if not await self._admit(item):
                     continue
                 if route.apply_many is None:
-                    await self.handle(route, message, envelope, params)
+                    if await self.handle(route, message, envelope, params):
+                        settled.add(envelope.id)
                     continue
                 group = [item]
                 while len(group) < self._max_group and not queue.empty():
                     following = queue.get_nowait()
+                    self._metrics.mqtt_bridge_queued.dec()
                     if following[0] is not route:
                         carry = following  # keeps each sender's order: handled right after this group
                         break
+                    taken.append(following)
                     if await self._admit(following):
                         group.append(following)
-                await self.handle_group(route, group)
+                settled |= await self.handle_group(route, group)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -140,6 +168,9 @@ class MqttBridge:
                     envelope.source,
                     describe(exc),
                 )
+            finally:
+                for done in taken:
+                    self._resends.finished(done[2], settled=done[2].id in settled)
 
     async def _refuse_unreadable(self, route: Route, message: MqttMessage, params: dict[str, str], reason: str) -> None:
         """Dead-letter a message that breaks the contract (a NUL in a note, a wrong type); when it names a
@@ -184,7 +215,8 @@ class MqttBridge:
         await self._dead_letter(message, f"{UNKNOWN_SOURCE}: {problem}", source=envelope.source)
         return False
 
-    async def handle_group(self, route: Route, group: list[_Item]) -> None:
+    async def handle_group(self, route: Route, group: list[_Item]) -> set[Any]:
+        """Apply a group in one transaction; returns the ids applied or found applied, and acked."""
         try:
             applied, refused = await asyncio.to_thread(self._apply_group, route, group)
         except Exception as failure:
@@ -194,9 +226,11 @@ class MqttBridge:
                 route.template.pattern,
                 describe(failure),
             )
+            settled: set[Any] = set()
             for item in group:
                 try:
-                    await self.handle(*item)
+                    if await self.handle(*item):
+                        settled.add(item[2].id)
                 except Exception as one:
                     logger.error(  # no traceback: its text may quote personal data
                         "bridge failed on message %s from %s: %s; the sender will retry",
@@ -204,7 +238,7 @@ class MqttBridge:
                         item[2].source,
                         describe(one),
                     )
-            return
+            return settled
         refusals: dict[Any, Refusal] = {}
         for index, error in refused.items():
             _, message, envelope, _ = group[index]
@@ -213,8 +247,10 @@ class MqttBridge:
             refusals[envelope.id] = Refusal(message_id=envelope.id, code=error.code[:200], reason=error.detail[:2000])
         if applied:
             self._metrics.mqtt_consumed.labels(type=group[0][2].type).inc(applied)
-        if route.ack:
-            await self._ack_many([item[2] for item in group], refusals)
+        if not route.ack:
+            return set()
+        await self._ack_many([item[2] for item in group], refusals)
+        return {item[2].id for item in group} - set(refusals)
 
     def _apply_group(self, route: Route, group: list[_Item]) -> tuple[int, dict[int, DomainError]]:
         assert route.apply_many is not None
@@ -252,18 +288,21 @@ class MqttBridge:
         ]
         await asyncio.gather(*(self._publish_ack(body) for body in bodies))
 
-    async def handle(self, route: Route, message: MqttMessage, envelope: Envelope[Any], params: dict[str, str]) -> None:
+    async def handle(self, route: Route, message: MqttMessage, envelope: Envelope[Any], params: dict[str, str]) -> bool:
+        """Apply one message; True when it was applied or found applied, and acked."""
         outcome = await self._apply_bounded(route, envelope, params)
         if isinstance(outcome, _Later):
-            return
+            return False
         refusal = outcome if isinstance(outcome, Refusal) else None
         if refusal is not None:
             self._metrics.mqtt_dead_letters.labels(reason=refusal.code).inc()
             await self._dead_letter(message, f"{refusal.code}: {refusal.reason}", source=envelope.source)
         elif outcome:
             self._metrics.mqtt_consumed.labels(type=envelope.type).inc()
-        if route.ack:
-            await self._ack(envelope, refusal)
+        if not route.ack:
+            return False
+        await self._ack(envelope, refusal)
+        return refusal is None
 
     async def _apply_bounded(
         self, route: Route, envelope: Envelope[Any], params: dict[str, str]

@@ -4,6 +4,7 @@ cuttable link, configured by the edge agent's own bridge configuration writer.""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -25,9 +26,10 @@ class BridgedStore:
 
 @contextlib.contextmanager
 def bridged_store_broker(
-    central_port: int, *, store_id: str, root: str, devices: tuple[str, ...]
+    central_port: int, *, store_id: str, root: str, devices: tuple[str, ...], keep_log_in: Path | None = None
 ) -> Iterator[BridgedStore]:
-    """A store broker whose bridge reaches the central broker through a proxy the test can cut."""
+    """A store broker whose bridge reaches the central broker through a proxy the test can cut; its log
+    is copied to ``keep_log_in`` after (the bridge's side of a failure)."""
     if shutil.which("mosquitto") is None:
         services.missing("the mosquitto binary is not installed (Debian package mosquitto)")
     link = TcpProxy(central_port).start()
@@ -46,6 +48,7 @@ def bridged_store_broker(
             restart_timeout="1 2",
             log_dest=f"file {tmp}/mosquitto.log",
             allow_anonymous=True,  # the WAN cut is the point here, not the accounts
+            extra=("log_type all",) if os.environ.get("BRIGADE_CHAOS_DEBUG") else (),  # every packet, for a diagnosis
         )
         broker.config_path.write_text(render(config))
         broker.start()
@@ -54,6 +57,10 @@ def bridged_store_broker(
         finally:
             broker.stop()
             link.stop()
+            if keep_log_in is not None:
+                keep_log_in.mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(OSError):
+                    shutil.copy(Path(tmp) / "mosquitto.log", keep_log_in / "mosquitto.log")
 
 
 def settings_for(port: int, root: str, client_id: str, **changes: object) -> MqttSettings:

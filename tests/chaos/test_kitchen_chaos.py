@@ -128,7 +128,9 @@ async def bridged_fleet(tmp_path: Path, central: PrivateMosquitto, topic_root: s
             await fleet.seed()
             for store_id in fleet.store_ids:
                 device = f"edge-{store_id}"
-                ctx = bridged_store_broker(central.port, store_id=store_id, root=topic_root, devices=(device,))
+                ctx = bridged_store_broker(
+                    central.port, store_id=store_id, root=topic_root, devices=(device,), keep_log_in=tmp_path / store_id
+                )
                 bridged = ctx.__enter__()
                 contexts.append(ctx)
                 links.append(bridged.link)
