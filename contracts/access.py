@@ -93,6 +93,7 @@ def rider_grants(*, root: str, rider_id: str, device_id: str) -> list[Grant]:
         _write(topics.RIDER_POSITIONS, root, **rider),
         _write(topics.RIDER_EVENT, root, **rider),
         _read(topics.RIDER_ROUTE, root, **rider),
+        _read(topics.RIDER_ROUND, root, **rider),
     ]
 
 

@@ -104,6 +104,9 @@ RIDER_POSITION = TopicTemplate("riders/{rider_id}/position", RiderPosition, qos=
 RIDER_POSITIONS = TopicTemplate("riders/{rider_id}/positions", RiderPositionBatch)
 RIDER_EVENT = TopicTemplate("riders/{rider_id}/events", DeliveryEvent)
 RIDER_ROUTE = TopicTemplate("riders/{rider_id}/route", RiderRoute, retain=True)
+# The rider's subscription round (the milk run of a business date), retained apart from the order
+# route: the store's cut-off planning tomorrow's round never replaces tonight's order stops
+RIDER_ROUND = TopicTemplate("riders/{rider_id}/round", RiderRoute, retain=True)
 # Everyone
 PRESENCE = TopicTemplate("presence/{client_id}", Presence, retain=True)
 ACK = TopicTemplate("acks/{device_id}", Ack)
@@ -128,6 +131,7 @@ ALL: Final[tuple[TopicTemplate, ...]] = (
     RIDER_POSITIONS,
     RIDER_EVENT,
     RIDER_ROUTE,
+    RIDER_ROUND,
     PRESENCE,
     ACK,
     DEAD_LETTER,

@@ -99,7 +99,7 @@ async def _day(client: httpx.AsyncClient, var_dir: Path, say: Callable[[str], No
     say(f"  depot cut-off: {day['deliveries']} deliveries for {day['business_date']}, pick list {day['totals']}")
     for route in day["routes"]:
         rider = route["rider_id"]
-        where = f"rider {rider}, pushed to riders/{rider}/route on the bike" if rider else "no rider: unassigned"
+        where = f"rider {rider}, pushed to riders/{rider}/round on the bike" if rider else "no rider: unassigned"
         say(f"  {route['route_id']} ({route['stops']} stops): {where}")
     deliveries = await client.get(f"/stores/{DEPOT_ID}/subscription-days/{day['business_date']}/deliveries")
     for delivery in sorted(_list(deliveries), key=lambda d: (d["route_id"] or "", d["sequence"] or 0)):

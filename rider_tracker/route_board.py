@@ -1,7 +1,10 @@
 """Today's stops in order, with what the rider has reported on each. Pure (contracts only).
 
-The hub's plan arrives as a retained ``RiderRoute`` and is replaced by each re-plan; what the
-rider reported survives re-plans (it is keyed by order) and restarts (the spool keeps it).
+The hub's plans arrive as retained ``RiderRoute`` messages, one per kind: the day's order
+deliveries (re-planned by the dispatcher) and a subscription round (the milk run the store's
+cut-off plans for a business date). Each is replaced only by a newer plan of its own kind, so the
+evening's cut-off never takes the order stops off the screen. What the rider reported survives
+re-plans (it is keyed by order) and restarts (the spool keeps it).
 
 A report counts at once (the rider works on while offline) but is *pending confirmation* until the
 hub answers. Applied: it stands. Refused (a wrong delivery code, a cancelled order): it is taken
@@ -11,11 +14,17 @@ back, the stop is what it was before, and the row shows the hub's reason until t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 
 from contracts.rider import DeliveryEventKind, FailureReason, RiderRoute, RouteStop
 from rider_tracker.errors import InvalidReport
+
+
+class RouteKind(StrEnum):
+    ORDERS = "orders"
+    """Today's order deliveries, re-planned through the day."""
+    ROUND = "round"
+    """A subscription round of one business date (the milk run), from the store's cut-off."""
 
 
 class StopState(StrEnum):
@@ -75,30 +84,36 @@ class StopRow:
 class RouteBoard:
     def __init__(self, rider_id: str) -> None:
         self.rider_id = rider_id
-        self.route: RiderRoute | None = None
+        self.plans: dict[RouteKind, RiderRoute] = {}
+        """The newest plan of each kind (a released round is a plan without stops)."""
         self._reports: dict[str, list[Report]] = {}
         self._by_message: dict[str, tuple[str, Report]] = {}
 
-    def apply_route(self, route: RiderRoute) -> bool:
-        """Take a plan if it is this rider's and newer than the one shown."""
+    def apply_route(self, route: RiderRoute, kind: RouteKind = RouteKind.ORDERS) -> bool:
+        """Take a plan if it is this rider's and newer than the one shown of its kind."""
         if route.rider_id != self.rider_id:
             return False
-        current = self.route
+        current = self.plans.get(kind)
         if current is not None and (route.planned_at, route.version) <= (current.planned_at, current.version):
             return False
-        self.route = route
+        self.plans[kind] = route
         return True
 
+    @property
+    def shown(self) -> list[tuple[RouteKind, RiderRoute]]:
+        """The plans with stops, order deliveries first."""
+        return [(kind, self.plans[kind]) for kind in RouteKind if kind in self.plans and self.plans[kind].stops]
+
     def rows(self) -> list[StopRow]:
-        if self.route is None:
-            return []
+        """Every stop to visit: the order route's, then the round's, each in its plan's order."""
         rows = []
-        shown: set[str] = set()
-        for stop in sorted(self.route.stops, key=lambda s: s.sequence):
-            if stop.order_id in shown:  # a plan naming an order twice: show its first visit only
-                continue
-            shown.add(stop.order_id)
-            rows.append(self._row(stop))
+        seen: set[str] = set()
+        for _, plan in self.shown:
+            for stop in sorted(plan.stops, key=lambda s: s.sequence):
+                if stop.order_id in seen:  # a plan naming an order twice: show its first visit only
+                    continue
+                seen.add(stop.order_id)
+                rows.append(self._row(stop))
         return rows
 
     def _standing(self, order_id: str) -> Report | None:
@@ -128,7 +143,7 @@ class RouteBoard:
 
     def check(self, order_id: str, kind: DeliveryEventKind) -> None:
         """Raise InvalidReport unless ``kind`` is a sensible next report for this order."""
-        if self.route is None or all(s.order_id != order_id for s in self.route.stops):
+        if all(s.order_id != order_id for _, plan in self.shown for s in plan.stops):
             raise InvalidReport(f"order {order_id} is not on today's route")
         state = self.state_of(order_id)
         if kind not in NEXT[state]:
@@ -175,12 +190,8 @@ class RouteBoard:
         if found is not None:
             self._reports[found[0]].remove(found[1])
 
-    def next_open(self, after_sequence: int = 0) -> RouteStop | None:
+    def next_open(self) -> RouteStop | None:
         for row in self.rows():
-            if row.stop.sequence > after_sequence and row.state not in (StopState.DELIVERED, StopState.FAILED):
+            if row.state not in (StopState.DELIVERED, StopState.FAILED):
                 return row.stop
         return None
-
-    @property
-    def planned_at(self) -> datetime | None:
-        return self.route.planned_at if self.route else None

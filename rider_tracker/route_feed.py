@@ -1,13 +1,14 @@
-"""The rider's plan from the hub: the retained ``RiderRoute`` on this rider's route topic.
+"""The rider's plans from the hub: the retained ``RiderRoute`` on this rider's order-route topic,
+and the one on its round topic (a subscription round: the milk run of a business date).
 
-The last plan is kept in the spool, so a unit that starts without network still shows its stops.
+The last plan of each is kept in the spool, so a unit that starts without network still shows its stops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from contracts import topics
@@ -15,10 +16,12 @@ from contracts.envelope import Envelope
 from contracts.rider import RiderRoute
 from mqttlink.messages import subscribe_template
 from mqttlink.port import MqttLinkPort
-from rider_tracker.route_board import RouteBoard
+from rider_tracker.route_board import RouteBoard, RouteKind
 from rider_tracker.spool import RiderSpool
 
 logger = logging.getLogger(__name__)
+
+TOPICS = {RouteKind.ORDERS: topics.RIDER_ROUTE, RouteKind.ROUND: topics.RIDER_ROUND}
 
 
 class RouteFeed:
@@ -34,28 +37,43 @@ class RouteFeed:
         self._listeners.append(listener)
 
     async def start(self) -> None:
-        cached = await asyncio.to_thread(self._spool.last_route)
-        if cached is not None and self._board.apply_route(cached):
-            logger.info(
-                "rider %s: showing the cached plan %s v%d", self._board.rider_id, cached.plan_id, cached.version
+        for kind, template in TOPICS.items():
+            cached = await asyncio.to_thread(self._spool.last_route, kind.value)
+            if cached is not None and self._board.apply_route(cached, kind):
+                logger.info(
+                    "rider %s: showing the cached %s plan %s v%d",
+                    self._board.rider_id,
+                    kind.value,
+                    cached.plan_id,
+                    cached.version,
+                )
+            await subscribe_template(
+                self._link,
+                template,
+                self._receiver(kind),
+                root=self._root,
+                consumer=self._unit_id,
+                rider_id=self._board.rider_id,
             )
-        await subscribe_template(
-            self._link,
-            topics.RIDER_ROUTE,
-            self._on_route,
-            root=self._root,
-            consumer=self._unit_id,
-            rider_id=self._board.rider_id,
-        )
 
-    async def _on_route(self, envelope: Envelope[Any], _params: dict[str, str]) -> None:
-        route: RiderRoute = envelope.body
-        if not self._board.apply_route(route):
+    def _receiver(self, kind: RouteKind) -> Callable[[Envelope[Any], dict[str, str]], Awaitable[None]]:
+        async def receive(envelope: Envelope[Any], _params: dict[str, str]) -> None:
+            await self._on_route(envelope.body, kind)
+
+        return receive
+
+    async def _on_route(self, route: RiderRoute, kind: RouteKind) -> None:
+        if not self._board.apply_route(route, kind):
             return
         logger.info(
-            "rider %s: plan %s v%d with %d stops", route.rider_id, route.plan_id, route.version, len(route.stops)
+            "rider %s: %s plan %s v%d with %d stops",
+            route.rider_id,
+            kind.value,
+            route.plan_id,
+            route.version,
+            len(route.stops),
         )
-        await asyncio.to_thread(self._spool.save_route, route)
+        await asyncio.to_thread(self._spool.save_route, route, kind.value)
         for listener in self._listeners:
             try:
                 listener(route)

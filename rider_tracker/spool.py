@@ -187,12 +187,13 @@ class RiderSpool:
             ).fetchall()
         return [(str(m), DeliveryEvent.model_validate_json(body)) for m, body in rows]
 
-    def save_route(self, route: RiderRoute) -> None:
+    def save_route(self, route: RiderRoute, kind: str = "orders") -> None:
+        """Keep the last plan of a kind (the order route, a subscription round)."""
         with self._lock:
-            self._put_state("route", route.model_dump_json())
+            self._put_state(_route_key(kind), route.model_dump_json())
 
-    def last_route(self) -> RiderRoute | None:
-        value = self._get_state("route")
+    def last_route(self, kind: str = "orders") -> RiderRoute | None:
+        value = self._get_state(_route_key(kind))
         return RiderRoute.model_validate_json(value) if value else None
 
     # -- internals ----------------------------------------------------------------------------
@@ -221,3 +222,7 @@ class _Transaction:
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+
+
+def _route_key(kind: str) -> str:
+    return "route" if kind == "orders" else f"route:{kind}"  # "route": what units kept before rounds had their own

@@ -1,5 +1,6 @@
 """The cut-off's routes on the riders' bikes: each non-empty route of the day is given to one of the store's
-riders and pushed to that rider as a retained ``RiderRoute`` through the outbox, in the day's transaction.
+riders and pushed to that rider as a retained ``RiderRoute`` on its round topic (apart from its order
+route, which the cut-off must not replace) through the outbox, in the day's transaction.
 
 The rule: the store's active riders ordered by id; ``route-n`` goes to the n-th of them. A route beyond
 the number of riders stays unassigned (its deliveries keep ``rider_id`` empty) and is reported in the day's
@@ -98,7 +99,7 @@ def assign_routes(
             )
             continue
         message = route_message(session, settings, business_date, route.route_id, rider_id, now)
-        enqueue(session, topics.RIDER_ROUTE, message, root=messaging.root, source=messaging.source, rider_id=rider_id)
+        enqueue(session, topics.RIDER_ROUND, message, root=messaging.root, source=messaging.source, rider_id=rider_id)
         logger.info(
             "store %s: %s of %s (%d stops) pushed to rider %s",
             settings.store_id,
@@ -111,7 +112,7 @@ def assign_routes(
         released = RiderRoute(
             rider_id=rider_id, plan_id=f"sub-{business_date:%Y%m%d}-none", version=1, planned_at=now, stops=()
         )
-        enqueue(session, topics.RIDER_ROUTE, released, root=messaging.root, source=messaging.source, rider_id=rider_id)
+        enqueue(session, topics.RIDER_ROUND, released, root=messaging.root, source=messaging.source, rider_id=rider_id)
         logger.info("store %s: rider %s has no route of %s any more", settings.store_id, rider_id, business_date)
     return assignments
 

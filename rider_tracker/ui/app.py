@@ -24,13 +24,14 @@ from contracts.rider import DeliveryEventKind, FailureReason, RiderRoute, RouteS
 from rider_tracker.errors import RiderError
 from rider_tracker.fix_validity import Verdict
 from rider_tracker.hub_replies import Answer
-from rider_tracker.route_board import StopState
+from rider_tracker.route_board import RouteKind, StopState
 from rider_tracker.runtime import RiderRuntime
 from rider_tracker.ui import stop_format
 from rider_tracker.ui.report_dialogs import Failure, FailureDialog, Proof, ProofDialog
 
 logger = logging.getLogger(__name__)
 
+PLAN_LABELS = {RouteKind.ORDERS: "路线 plan", RouteKind.ROUND: "配送轮次 round"}
 COLUMNS = ("#", "时间窗 window", "ETA", "地址 address", "备注 notes", "状态 status")
 
 
@@ -121,15 +122,19 @@ class RiderApp(App[None]):
                 stop_format.state(row),
                 key=row.stop.order_id,
             )
-        route = board.route
         plan = self.query_one("#plan", Static)
-        if route is None:
+        shown = board.shown
+        if not shown:
             plan.update("暂无路线 no route yet")
         else:
-            done = sum(1 for r in board.rows() if r.done)
+            done = {r.stop.order_id for r in board.rows() if r.done}
             plan.update(
-                f"路线 plan {route.plan_id} v{route.version} · "
-                f"{stop_format.clock(route.planned_at, self.zone)} · {done}/{len(route.stops)} 完成 done"
+                "  |  ".join(
+                    f"{PLAN_LABELS[kind]} {route.plan_id} v{route.version} · "
+                    f"{stop_format.clock(route.planned_at, self.zone)} · "
+                    f"{sum(1 for s in route.stops if s.order_id in done)}/{len(route.stops)} 完成 done"
+                    for kind, route in shown
+                )
             )
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected))

@@ -57,7 +57,7 @@ async def test_the_milk_round_is_on_the_riders_screen_and_a_refused_report_shows
     app = rider_unit(hub, tmp_path, mosquitto_settings, rider_id, log=log)  # type: ignore[arg-type]
     async with app.run_test(size=(200, 24)) as pilot:
         board = app.runtime.board
-        await wait_until(pilot, lambda: board.route is not None, timeout=20)
+        await wait_until(pilot, lambda: board.shown, timeout=20)
         await pilot.pause()
         rows = cells(app)
         assert [r[3] for r in rows] == [first["address"], second["address"]]  # in visiting order

@@ -89,7 +89,7 @@ async def test_a_wrong_code_comes_back_with_the_hubs_reason_and_the_right_code_c
     app = rider_unit(hub, tmp_path, mosquitto_settings, rider_id)
     async with app.run_test(size=(200, 24)) as pilot:
         board = app.runtime.board
-        await wait_until(pilot, lambda: board.route is not None, timeout=20)
+        await wait_until(pilot, lambda: board.shown, timeout=20)
         await pilot.pause()
         await pilot.press("p")
         await wait_until(pilot, lambda: board.row_of(order) is not None and not board.row_of(order).pending, 20)  # type: ignore[union-attr]

@@ -222,6 +222,48 @@ async def test_a_new_plan_replaces_the_stops_and_what_was_reported_stays_after_a
         assert offline.runtime.board.state_of("o-1") is StopState.PICKED_UP
 
 
+async def test_the_cut_off_round_joins_the_order_route_and_a_re_plan_of_either_keeps_the_other(
+    tmp_path: Path,
+) -> None:
+    """Seen with a milk depot: the store's 20:05 cut-off pushed tomorrow's round on the rider's route
+    topic, and the evening's order stops vanished from the bike until the dispatcher re-planned (which
+    then took the round away). Each kind of plan now has its topic; the screen shows both."""
+    broker = FakeBroker()
+    retain(broker, route())
+    app = make_app(tmp_path, broker)
+    milk = RiderRoute(
+        rider_id=RIDER,
+        plan_id="sub-20260302-route-1",
+        version=1,
+        planned_at=PLANNED + timedelta(hours=9),  # planned after the orders: it must not replace them
+        stops=(
+            stop(1, "m-1", "上海市长宁区愚园路9号", 600, "放门口保温箱"),
+            stop(2, "m-2", "上海市长宁区江苏路5号", 610),
+        ),
+    )
+    orders = ["上海市黄浦区南京东路1号 3楼", "上海市静安区南京西路1266号", "上海市徐汇区衡山路8号"]
+    async with app.run_test(size=(160, 24)) as pilot:
+        await pilot.pause()
+        publisher = FakeMqttLink(broker)
+        await publisher.start()
+        await publisher.publish(topics.RIDER_ROUND.build(rider_id=RIDER), encode_body(milk, source="hub"), retain=True)
+        await pilot.pause()
+        assert [r[3] for r in cells(app)] == [*orders, "上海市长宁区愚园路9号", "上海市长宁区江苏路5号"]
+        plan = str(app.query_one("#plan", Static).render())
+        assert "路线 plan p-1 v1" in plan and "0/3 完成 done" in plan
+        assert "配送轮次 round sub-20260302-route-1 v1" in plan and "0/2 完成 done" in plan
+        replan = route(2, stop(1, "o-1", "上海市黄浦区南京东路1号 3楼", 14))
+        await publisher.publish(
+            topics.RIDER_ROUTE.build(rider_id=RIDER), encode_body(replan, source="hub"), retain=True
+        )
+        await pilot.pause()
+        assert [r[3] for r in cells(app)] == [orders[0], "上海市长宁区愚园路9号", "上海市长宁区江苏路5号"]
+    offline = make_app(tmp_path, FakeBroker())  # restarted without network: both plans from the spool
+    async with offline.run_test(size=(160, 24)) as pilot:
+        await pilot.pause()
+        assert [r[3] for r in cells(offline)] == [orders[0], "上海市长宁区愚园路9号", "上海市长宁区江苏路5号"]
+
+
 def test_snapshot_stops(tmp_path: Path, snap_compare) -> None:  # type: ignore[no-untyped-def]
     broker = FakeBroker()
     retain(broker, route())
@@ -262,7 +304,7 @@ async def test_the_screen_built_from_settings_tracks_and_reports_over_mosquitto(
     try:
         async with app.run_test(size=(120, 24)) as pilot:
             await hub.wait_until(lambda: len(hub.positions) >= 3, timeout=20)
-            await hub.wait_until(lambda: app.runtime.board.route is not None, timeout=10)
+            await hub.wait_until(lambda: app.runtime.board.shown, timeout=10)
             await pilot.pause()
             status = str(app.query_one("#status", Static).render())
             assert "在线 online" in status and "GPS" in status and "no fix" not in status

@@ -9,7 +9,7 @@ import pytest
 from contracts.rider import DeliveryEventKind, FailureReason, RiderRoute, RouteStop
 from rider_tracker.delivery_reports import Place, build_report
 from rider_tracker.errors import InvalidReport
-from rider_tracker.route_board import RouteBoard, StopState
+from rider_tracker.route_board import RouteBoard, RouteKind, StopState
 
 T = datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
 
@@ -51,6 +51,20 @@ def test_reports_follow_the_order_of_a_delivery_and_survive_a_re_plan() -> None:
     assert [(r.stop.order_id, r.state) for r in rows] == [("b", StopState.PLANNED), ("a", StopState.FAILED)]
     assert rows[1].reason is FailureReason.REFUSED
     assert board.next_open() is not None and board.next_open().order_id == "b"  # type: ignore[union-attr]
+
+
+def test_a_round_and_the_order_route_are_newer_or_older_each_on_its_own() -> None:
+    board = RouteBoard("r-1")
+    assert board.apply_route(plan(1, "a", "b"))
+    assert board.apply_route(plan(1, "m1", "m2", minutes=60), RouteKind.ROUND)  # later, yet replaces no order
+    assert not board.apply_route(plan(1, "late", minutes=30), RouteKind.ROUND)  # older than the round shown
+    assert board.apply_route(plan(2, "b"))  # a re-plan of the orders, planned before the round
+    assert [r.stop.order_id for r in board.rows()] == ["b", "m1", "m2"]
+    board.check("m2", DeliveryEventKind.PICKED_UP)  # a round's stop may be reported like any other
+    assert board.apply_route(plan(2, minutes=61), RouteKind.ROUND)  # the round released: no stops
+    assert [r.stop.order_id for r in board.rows()] == ["b"]
+    with pytest.raises(InvalidReport, match="not on today's route"):
+        board.check("m2", DeliveryEventKind.PICKED_UP)
 
 
 def test_a_plan_naming_an_order_twice_shows_it_once() -> None:

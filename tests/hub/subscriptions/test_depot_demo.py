@@ -31,7 +31,7 @@ async def test_the_demo_depot_delivers_tomorrow_and_writes_a_statement(sqlite_ur
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(statement.read_bytes())).pages)
     assert "鲜牛奶" in text
     assert any("3 deliveries for 2026-03-03" in line for line in lines), lines
-    assert "  route-1 (3 stops): rider milk-1, pushed to riders/milk-1/route on the bike" in lines, lines
+    assert "  route-1 (3 stops): rider milk-1, pushed to riders/milk-1/round on the bike" in lines, lines
     delivered = [line for line in lines if "delivered stop" in line]
     assert {line.split(" to ")[1].split(" ")[0] for line in delivered} == {"张阿姨", "李先生", "王女士"}
     assert len(delivered) == 3 and all("balance 50.00 -> 38.00 yuan" in line for line in delivered), delivered

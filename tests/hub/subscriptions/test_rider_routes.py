@@ -193,15 +193,15 @@ async def test_the_cut_off_pushes_each_riders_retained_route_with_the_stops_in_v
 
     root = mosquitto_settings.topic_root
     async with Watcher(mosquitto_settings) as watcher:  # subscribes after the run: only retained messages come
-        await watcher.watch(topics.RIDER_ROUTE.wildcard(root=root))
+        await watcher.watch(topics.RIDER_ROUND.wildcard(root=root))
         await watcher.wait_for(2)
         assert all(m.retain for m in watcher.messages)
         shown = {m.topic: decode(m.payload, RiderRoute).body for m in watcher.messages}  # one retained route per rider
-    assert set(shown) == {topics.RIDER_ROUTE.build(root=root, rider_id=r) for r in riders}
+    assert set(shown) == {topics.RIDER_ROUND.build(root=root, rider_id=r) for r in riders}
 
     names = {line: name for name, line, _ in CUSTOMERS}
     for rider_id, route_id in zip(riders, ("route-1", "route-2"), strict=True):
-        route = shown[topics.RIDER_ROUTE.build(root=root, rider_id=rider_id)]
+        route = shown[topics.RIDER_ROUND.build(root=root, rider_id=rider_id)]
         planned = deliveries(hub, store_id, route_id)  # the depot's list of the route, in visiting order
         assert {d["rider_id"] for d in planned} == {rider_id}
         assert route.rider_id == rider_id and route.planned_at == AT_CUTOFF
@@ -239,7 +239,7 @@ async def test_a_rider_taken_off_between_two_runs_gets_an_empty_route_and_the_ne
     route_1 = [f"sub:{d['id']}" for d in deliveries(hub, store_id, "route-1")]
 
     root = mosquitto_settings.topic_root
-    on_bike = {rider: topics.RIDER_ROUTE.build(root=root, rider_id=rider) for rider in (first, second)}
+    on_bike = {rider: topics.RIDER_ROUND.build(root=root, rider_id=rider) for rider in (first, second)}
 
     def latest(watcher: Watcher) -> dict[str, RiderRoute]:
         return {m.topic: decode(m.payload, RiderRoute).body for m in watcher.messages}
@@ -249,7 +249,7 @@ async def test_a_rider_taken_off_between_two_runs_gets_an_empty_route_and_the_ne
         return set(shown) == set(on_bike.values()) and shown[on_bike[first]].stops == ()
 
     async with Watcher(mosquitto_settings) as watcher:  # retained, then whatever the relay still sends
-        await watcher.watch(topics.RIDER_ROUTE.wildcard(root=root))
+        await watcher.watch(topics.RIDER_ROUND.wildcard(root=root))
         await watcher.wait_until(lambda: settled(watcher))
         shown = latest(watcher)
     assert shown[on_bike[first]].rider_id == first and shown[on_bike[first]].planned_at == AT_CUTOFF
