@@ -167,7 +167,7 @@ def run_day(
     settings.last_generated = business_date
     session.add(settings)
     session.flush()
-    assignments = tuple(assign_routes(session, settings, business_date, routes, messaging, now))
+    assignments = tuple(assign_routes(session, settings, business_date, routes, messaging, now, depot))
     pick = build_pick_list(store_id, business_date, due, route_of)
     day = DayRun(store_id, business_date, len(run.new), tuple(due), routes, pick, assignments)
     logger.info(

@@ -31,6 +31,7 @@ from hub.delivery.api import other_stop_id, riders_table
 from hub.kernel.messaging import Messaging
 from hub.outbox.writer import enqueue
 from hub.subscriptions import codec
+from hub.subscriptions.round_times import Place, TimedStop, stop_etas
 from hub.subscriptions.routes import DayRoute
 from hub.subscriptions.tables import SubscriptionAddress, SubscriptionDelivery, SubscriptionStoreSettings
 
@@ -68,6 +69,7 @@ def assign_routes(
     routes: Sequence[DayRoute],
     messaging: Messaging,
     now: datetime,
+    depot: Place,
 ) -> list[RouteAssignment]:
     """Give each non-empty route to its rider, store it on the deliveries and enqueue the rider's route."""
     riders = active_riders(session, settings.store_id)
@@ -98,7 +100,7 @@ def assign_routes(
                 len(routes),
             )
             continue
-        message = route_message(session, settings, business_date, route.route_id, rider_id, now)
+        message = route_message(session, settings, business_date, route.route_id, rider_id, now, depot)
         enqueue(session, topics.RIDER_ROUND, message, root=messaging.root, source=messaging.source, rider_id=rider_id)
         logger.info(
             "store %s: %s of %s (%d stops) pushed to rider %s",
@@ -138,8 +140,10 @@ def route_message(
     route_id: str,
     rider_id: str,
     now: datetime,
+    depot: Place,
 ) -> RiderRoute:
-    """The rider's route as stored: stops in visiting order with the address, window and instructions."""
+    """The rider's route as stored: stops in visiting order with the address, window, instructions and
+    the ETA of each (``round_times``)."""
     rows = session.execute(
         select(SubscriptionDelivery, SubscriptionAddress, customers_table.c.display_name)
         .join(SubscriptionAddress, col(SubscriptionAddress.id) == col(SubscriptionDelivery.address_id), isouter=True)
@@ -152,12 +156,16 @@ def route_message(
         .order_by(col(SubscriptionDelivery.sequence), col(SubscriptionDelivery.id))
     ).all()
     zone = ZoneInfo(settings.zone)
-    stops = []
-    for n, (row, address, name) in enumerate(rows, start=1):
-        assert row.id is not None
+    windows = []
+    for row, address, _name in rows:
         window = codec.window_from(row.window)
         opens = datetime.combine(business_date, window.start, tzinfo=zone).astimezone(UTC)
         closes = datetime.combine(business_date, window.end, tzinfo=zone).astimezone(UTC)
+        windows.append((opens, closes, (address.lat, address.lon) if address is not None else depot))
+    etas = stop_etas(depot, [TimedStop(place, opens) for opens, _closes, place in windows], zone)
+    stops = []
+    for n, ((row, address, name), (opens, closes, _place), eta) in enumerate(zip(rows, windows, etas, strict=True), 1):
+        assert row.id is not None
         stops.append(
             RouteStop(
                 stop_id=stop_id(row.id),
@@ -168,7 +176,7 @@ def route_message(
                 lon=address.lon if address is not None else 0.0,
                 window_start=opens,
                 window_end=closes,
-                eta=opens,  # no ETA is computed for a milk round: the window's start
+                eta=eta,
                 notes=_text(_notes(row), 2000) or None,
                 customer_display=(_text(mask_name(name), 200) or None) if name else None,
             )

@@ -2,16 +2,17 @@
 PostgreSQL and the machine's Mosquitto, the hub's clock pinned.
 
 At the cut-off each non-empty route goes to one of the store's riders (active riders by id: route-n to the
-n-th) and is published retained on that rider's route topic with the stops in visiting order; the rider's
+n-th) and is published retained on that rider's round topic with the stops in visiting order; the rider's
 delivered report charges the customer once however often it arrives; what the hub refuses goes back to
 the rider's unit with the reason.
 """
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +216,10 @@ async def test_the_cut_off_pushes_each_riders_retained_route_with_the_stops_in_v
             assert stop.notes == "放门口保温箱 · 2 × 鲜牛奶 250 ml, 1 × 酸奶"
             full_name = names[delivery["address"]]
             assert stop.customer_display == full_name[0] + "*" * (len(full_name) - 1)  # 王小明 -> 王**
+        first, second = route.stops
+        assert first.eta == WINDOW[0], "the round reaches its first door as the window opens"
+        leg_s = math.ceil(_haversine_m((first.lat, first.lon), (second.lat, second.lon)) * 1.3 / 4.5)
+        assert second.eta - first.eta == timedelta(seconds=60 + leg_s), "a doorstep minute, then the ride"
 
     rerun = hub.post(f"/stores/{store_id}/subscription-days/run")  # the same routes to the same riders
     assert rerun["generated"] == 0 and [r["rider_id"] for r in rerun["routes"]] == [riders[0], riders[1], None]
@@ -334,3 +339,10 @@ async def test_what_the_hub_refuses_goes_back_to_the_rider_with_the_reason(
     assert by_id[mine["id"]]["outcome"] == "delivered" and by_id[theirs["id"]]["outcome"] == "pending"
     balances = [hub.get(f"/customers/{d['customer_id']}/balance")["balance_fen"] for d in (mine, theirs)]
     assert balances == [1800, 3000]  # charged once, and only for the rider's own stop
+
+
+def _haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle metres (the planner's default matrix: x 1.3 for the streets, at 4.5 m/s)."""
+    (lat1, lon1), (lat2, lon2) = (tuple(map(math.radians, p)) for p in (a, b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371008.8 * math.asin(math.sqrt(h))
