@@ -37,6 +37,12 @@ class RefundTooLarge(Conflict):
     code: ClassVar[str] = "billing.refund_too_large"
 
 
+class ProviderNotConfigured(Conflict):
+    """Paying back a top-up through a provider this hub has no adapter for (its keys are not configured)."""
+
+    code: ClassVar[str] = "billing.provider_not_configured"
+
+
 class ConsentMissing(Conflict):
     """Renewing automatically without a recorded, unrevoked consent covering the price."""
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy import Table, select
 from sqlmodel import Session
 
-from hub.billing import balance_changes
+from hub.billing import balance_changes, provider_refunds
 from hub.billing.business_date import business_date
+from hub.billing.errors import ProviderNotConfigured
+from hub.billing.router import providers
 from hub.billing.schemas import ChargeIn, EntryOut, EntryWrittenOut, RefundIn
 from hub.billing.statements.formats import receipt_json
 from hub.billing.statements.pdf import receipt_pdf
@@ -58,17 +60,30 @@ def _written(w: balance_changes.Written, refundable: int) -> EntryWrittenOut:
     "/customers/{customer_id}/balance/refunds",
     response_model=EntryWrittenOut,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409),
+    responses=problem_responses(409, 502),
 )
 def refund(
-    session: SessionDep, ctx: ContextDep, staff: CashierDep, customer_id: CustomerId, body: RefundIn
+    request: Request,
+    session: SessionDep,
+    ctx: ContextDep,
+    staff: CashierDep,
+    customer_id: CustomerId,
+    body: RefundIn,
 ) -> EntryWrittenOut:
     """Refund a charge (back onto the balance) or a top-up (paid back to the payer): an append-only
-    entry, once per key, never more than was charged or paid (less earlier refunds) nor than the balance."""
+    entry, once per key, never more than was charged or paid (less earlier refunds) nor than the balance.
+    A top-up paid through WeChat Pay or Alipay is paid back through it (``provider_refunds``): nothing
+    is written unless the provider agreed (502 problem otherwise; the same request may be sent again)."""
     _customer(session, customer_id)
     original = balance_changes.entry_row(session, customer_id, body.entry_key)
     if original is None or not staff.sees_store(original.store_id):
         raise NotFound("this customer has no such ledger entry")  # no key: it may be another store's
+    provider = provider_refunds.provider_of(original)
+    adapter = providers(request).get(provider) if provider is not None else None
+    if provider is not None and adapter is None:
+        raise ProviderNotConfigured(
+            f"this top-up was paid through {provider}, which this hub has no keys for: it cannot pay it back"
+        )
     now = ctx.clock()
     written = balance_changes.refund(
         session,
@@ -81,6 +96,11 @@ def refund(
         business_date=business_date(session, original.store_id, now),
         at=now,
     )
+    if adapter is not None and written.created:
+        asked = provider_refunds.record_refund(
+            session, original, key=body.key, amount_fen=body.amount_fen, reason=body.note, at=now
+        )
+        adapter.refund(asked)  # refused or unanswered: ProviderError, and the transaction is not committed
     session.commit()
     return _written(written, balance_changes.refundable_fen(session, customer_id, original.key))
 

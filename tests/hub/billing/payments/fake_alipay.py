@@ -42,6 +42,10 @@ class FakeAlipay:
         self.app_key, self.alipay_key, self.clock = app_key, alipay_key, clock
         self.orders: dict[str, dict[str, Any]] = {}
         self.calls: list[dict[str, str]] = []
+        self.refunds: list[dict[str, Any]] = []
+        """What each alipay.trade.refund asked (its biz content), in order."""
+        self.refuse_refunds = False
+        """Answer refunds with a business failure (ACQ.SYSTEM_ERROR), as Alipay does when it cannot."""
         self.server = LocalHttpServer(self._handle)
 
     @property
@@ -105,6 +109,12 @@ class FakeAlipay:
                 out.update(trade_no=order["trade_no"], send_pay_date=order["gmt_payment"], buyer_logon_id="159****5620")
             return self._answer(response_key, out)
         if method == "alipay.trade.refund":
+            self.refunds.append(biz)
+            if self.refuse_refunds:
+                return self._answer(
+                    response_key,
+                    {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.SYSTEM_ERROR", "sub_msg": "系统错误"},
+                )
             order["refund_fee"] = yuan(
                 fen_from_yuan(order.get("refund_fee", "0")) + fen_from_yuan(biz["refund_amount"])
             )
