@@ -28,12 +28,12 @@ from sqlalchemy import text
 
 from hub.analytics.campaign_queries import campaign_funnel
 from hub.analytics.catalogue_queries import customers_by_area, product_ranking
-from hub.analytics.customer_rollup import rollup_retention_cohorts
+from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.operations_queries import kitchen_times, rider_performance
 from hub.analytics.report_query import ReportSpec, run_report
 from hub.analytics.rider_rollup import DELIVERIES_UPDATED_AT, rollup_rider_performance
 from hub.analytics.rollup import refresh_rollups, rollup_sales_by_day
-from hub.analytics.sales_queries import customer_figures, retention_cohorts
+from hub.analytics.sales_queries import retention_cohorts
 from hub.analytics.scope import Scope
 from hub.db import Database
 from hub.migrate import upgrade
@@ -169,7 +169,7 @@ def queries(window: Scope) -> dict[str, Callable[[Any], Any]]:
     report = ReportSpec(dimensions=["store", "day"], measures=["orders", "revenue_fen", "customers"])
     return {
         "sales (refresh + rollup)": lambda c: (refresh_rollups(c, now=NOW), rollup_sales_by_day(c, window)),
-        "customers (active/new/returning/repeat)": lambda c: customer_figures(c, window),
+        "customers (rollup)": lambda c: rollup_customer_figures(c, window),
         "retention cohorts (live SQL)": lambda c: retention_cohorts(c, window),
         "retention cohorts (rollup)": lambda c: rollup_retention_cohorts(c, window),
         "product ranking": lambda c: product_ranking(c, window),

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from hub.analytics.campaign_queries import campaign_funnel
 from hub.analytics.catalogue_queries import customers_by_area, product_ranking
-from hub.analytics.customer_rollup import rollup_retention_cohorts
+from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.gaps import GAPS
 from hub.analytics.operations_queries import kitchen_times
 from hub.analytics.report_catalogue import DIMENSIONS, MEASURES
@@ -24,7 +24,6 @@ from hub.analytics.report_export import to_csv, to_xlsx
 from hub.analytics.report_query import ReportSpec, run_report
 from hub.analytics.rider_rollup import rollup_rider_performance
 from hub.analytics.rollup import current_sales_by_day, refresh_rollups
-from hub.analytics.sales_queries import customer_figures
 from hub.analytics.schemas import (
     AreaOut,
     CampaignOut,
@@ -117,8 +116,12 @@ def refresh_sales(ctx: ContextDep, session: SessionDep, _op: OperatorDep) -> Rol
 
 @router.get("/customers", response_model=CustomersOut)
 def customers(session: SessionDep, scope: ScopeDep) -> CustomersOut:
-    """Active, new and returning customers; repeat-purchase rate counted in purchase days."""
-    f = customer_figures(session, scope)
+    """Active, new and returning customers; repeat-purchase rate counted in purchase days.
+
+    Read from the purchase-day rollups, as fresh as the job's last refresh (``analytics_rollup_interval_s``,
+    or ``POST /analytics/sales/refresh``).
+    """
+    f = rollup_customer_figures(session, scope)
     return CustomersOut(
         period=_period(scope),
         active=f.active,

@@ -11,11 +11,11 @@ from sqlalchemy.engine import Connection
 
 from hub.analytics.campaign_queries import campaign_funnel
 from hub.analytics.catalogue_queries import customers_by_area, product_ranking
-from hub.analytics.customer_rollup import rollup_retention_cohorts
+from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.operations_queries import kitchen_times, rider_performance
 from hub.analytics.rider_rollup import rollup_rider_performance
 from hub.analytics.rollup import refresh_rollups
-from hub.analytics.sales_queries import customer_figures, retention_cohorts, sales_by_day
+from hub.analytics.sales_queries import retention_cohorts, sales_by_day
 from hub.analytics.scope import Scope
 from tests.databases import postgres_database, sqlite_database
 from tests.hub.analytics import pandas_reference as ref
@@ -76,7 +76,7 @@ def test_active_new_returning_customers_and_repeat_rate_by_purchase_days(
     conn: Connection, data: Generated, stores: list[str] | None
 ) -> None:
     scope = Scope(None if stores is None else tuple(stores), date(2026, 3, 20), DAY_TO)
-    got = customer_figures(conn, scope)
+    got = rollup_customer_figures(conn, scope)
     expected = ref.customers(data, stores, scope.day_from, scope.day_to)
     assert (got.active, got.new, got.returning, got.repeat_buyers) == (
         expected["active"],
