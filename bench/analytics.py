@@ -27,9 +27,10 @@ from bench_support import postgres
 from sqlalchemy import text
 
 from hub.analytics.campaign_queries import campaign_funnel
-from hub.analytics.catalogue_queries import customers_by_area, product_ranking
+from hub.analytics.catalogue_queries import customers_by_area
 from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.operations_queries import kitchen_times, rider_performance
+from hub.analytics.product_rollup import rollup_product_ranking
 from hub.analytics.report_query import ReportSpec, run_report
 from hub.analytics.rider_rollup import DELIVERIES_UPDATED_AT, rollup_rider_performance
 from hub.analytics.rollup import refresh_rollups, rollup_sales_by_day
@@ -172,7 +173,7 @@ def queries(window: Scope) -> dict[str, Callable[[Any], Any]]:
         "customers (rollup)": lambda c: rollup_customer_figures(c, window),
         "retention cohorts (live SQL)": lambda c: retention_cohorts(c, window),
         "retention cohorts (rollup)": lambda c: rollup_retention_cohorts(c, window),
-        "product ranking": lambda c: product_ranking(c, window),
+        "product ranking (rollup)": lambda c: rollup_product_ranking(c, window),
         "customers by area": lambda c: customers_by_area(c, window),
         "rider performance (live SQL)": lambda c: rider_performance(c, window),
         "rider performance (rollup)": lambda c: rollup_rider_performance(c, window),

@@ -5,7 +5,9 @@
   and each customer's first and last one per store (``GET /analytics/cohorts``,
   :mod:`hub.analytics.customer_rollup`);
 - ``analytics_daily_riders``: deliveries, on-time, times and failure reasons per store, day and rider
-  (``GET /analytics/riders``, :mod:`hub.analytics.rider_rollup`).
+  (``GET /analytics/riders``, :mod:`hub.analytics.rider_rollup`);
+- ``analytics_daily_products``: quantity, orders and line revenue per store, day and sku
+  (``GET /analytics/products``, :mod:`hub.analytics.product_rollup`).
 
 Each refresh finds the (store, local day) pairs of orders changed since the orders' watermark (their
 ``updated_at``, through ``ix_orders_updated_at``) and of deliveries changed since the deliveries' one
@@ -14,7 +16,8 @@ the planner, changes the delivery and not the order), recomputes exactly those p
 and upserts them, then moves the watermarks. It re-reads a margin before each watermark, so a change
 committed late by a long transaction is still picked up. The figures read from the rollups are those
 of the live queries (:func:`hub.analytics.sales_queries.sales_by_day`, ``retention_cohorts``,
-:func:`hub.analytics.operations_queries.rider_performance`), without scanning orders. An order's
+:func:`hub.analytics.operations_queries.rider_performance`; the customers' figures and the product
+ranking have no live query left, the tests compare them with pandas), without scanning orders. An order's
 ``placed_at`` never changes (the orders domain keeps it), so a changed order's day is the day it
 already counted on.
 """
@@ -31,6 +34,7 @@ from sqlalchemy.sql.expression import FromClause
 from hub.analytics import sources as src
 from hub.analytics.customer_rollup import rewrite_purchase_days
 from hub.analytics.local_days import in_days, in_stores, order_day, orders_with_stores, read_day
+from hub.analytics.product_rollup import rewrite_product_days
 from hub.analytics.rider_rollup import rewrite_rider_days
 from hub.analytics.sales_queries import DaySales
 from hub.analytics.scope import Scope
@@ -55,6 +59,7 @@ ROLLUP_TABLES = (
     "analytics_purchase_days",
     "analytics_customer_firsts",
     "analytics_daily_riders",
+    "analytics_daily_products",
 )
 Pairs = set[tuple[str, date]]
 daily = DailySales.__table__  # type: ignore[attr-defined]
@@ -115,6 +120,7 @@ def refresh_rollups(conn: AnyConn, *, now: datetime) -> int:
     for block in _blocks(by_orders):
         _rewrite(conn, block)
         rewrite_purchase_days(conn, block)
+        rewrite_product_days(conn, block)
     for block in _blocks(by_orders | by_deliveries):
         rewrite_rider_days(conn, block)
     _move(conn, NAME, orders_mark, now)

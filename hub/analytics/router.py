@@ -15,10 +15,11 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from hub.analytics.campaign_queries import campaign_funnel
-from hub.analytics.catalogue_queries import customers_by_area, product_ranking
+from hub.analytics.catalogue_queries import customers_by_area
 from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.gaps import GAPS
 from hub.analytics.operations_queries import kitchen_times
+from hub.analytics.product_rollup import rollup_product_ranking
 from hub.analytics.report_catalogue import DIMENSIONS, MEASURES
 from hub.analytics.report_export import to_csv, to_xlsx
 from hub.analytics.report_query import ReportSpec, run_report
@@ -105,7 +106,8 @@ def sales(ctx: ContextDep, session: SessionDep, scope: ScopeDep) -> SalesOut:
 
 @router.post("/sales/refresh", response_model=RollupRefreshOut)
 def refresh_sales(ctx: ContextDep, session: SessionDep, _op: OperatorDep) -> RollupRefreshOut:
-    """Bring the rollups (sales, cohorts, riders) up to date now (after an import or other bulk change of orders)."""
+    """Bring the rollups (sales, customers, cohorts, riders, products) up to date now (after an import or
+    other bulk change of orders)."""
     rewritten = refresh_rollups(session, now=ctx.clock())
     session.commit()
     return RollupRefreshOut(
@@ -145,8 +147,12 @@ def cohorts(session: SessionDep, scope: ScopeDep) -> CohortsOut:
 
 @router.get("/products", response_model=list[ProductOut])
 def products(session: SessionDep, scope: ScopeDep, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[ProductOut]:
-    """Best sellers by line revenue."""
-    return [ProductOut.model_validate(p) for p in product_ranking(session, scope, limit)]
+    """Best sellers by line revenue.
+
+    Read from the products' daily rollup, as fresh as the job's last refresh (``analytics_rollup_interval_s``,
+    or ``POST /analytics/sales/refresh``).
+    """
+    return [ProductOut.model_validate(p) for p in rollup_product_ranking(session, scope, limit)]
 
 
 @router.get("/areas", response_model=list[AreaOut])

@@ -1,4 +1,5 @@
-"""The rollups (sales, cohorts, riders) equal the live queries after every refresh, on SQLite and PostgreSQL."""
+"""The rollups (sales, cohorts, riders) equal the live queries after every refresh, on SQLite and PostgreSQL;
+the customers' figures and the product ranking, which have no live query, move with changed orders."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from sqlalchemy import create_engine, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 
 from hub.analytics import rollup
-from hub.analytics.customer_rollup import rollup_retention_cohorts
+from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.jobs import refresh_analytics_rollups
 from hub.analytics.operations_queries import RiderFigures, rider_performance
+from hub.analytics.product_rollup import rollup_product_ranking
 from hub.analytics.rider_rollup import rollup_rider_performance
 from hub.analytics.rollup import daily, refresh_rollups, rollup_sales_by_day, state
 from hub.analytics.sales_queries import retention_cohorts, sales_by_day
@@ -24,7 +26,7 @@ from hub.customers.api import customers_table
 from hub.db import Database
 from hub.delivery.api import deliveries_table
 from hub.kernel.roles import Role
-from hub.orders.api import NOT_COUNTED_STATUSES, orders_table
+from hub.orders.api import NOT_COUNTED_STATUSES, order_lines_table, orders_table
 from tests.databases import postgres_database, sqlite_database
 from tests.hub.analytics.generated_data import NOW, generate, load
 from tests.hub.analytics.test_analytics_api import _user
@@ -300,4 +302,110 @@ def test_a_bulk_rewrite_leaves_postgres_statistics_on_the_rollup_tables(
             text("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(:names)"),
             {"names": list(rollup.ROLLUP_TABLES)},
         ).all()
-    assert len(analyzed) == 4 and all(n > 0 for _, n in analyzed)
+    assert len(analyzed) == len(rollup.ROLLUP_TABLES) and all(n > 0 for _, n in analyzed)
+
+
+def _products(engine: Engine, scope: Scope) -> dict[str, tuple[int, int, int]]:
+    """The ranking from the rollup, every product: sku -> (quantity, orders, revenue)."""
+    with engine.connect() as conn:
+        return {p.sku: (p.quantity, p.orders, p.revenue_fen) for p in rollup_product_ranking(conn, scope, limit=500)}
+
+
+def test_the_product_rollup_follows_a_cancelled_order_and_an_added_line(engine: Engine) -> None:
+    """Each change leaves the ranking as it was until the next refresh, which moves exactly the changed figures."""
+    _refresh(engine, NOW)
+    o, line = orders_table, order_lines_table
+    march = SCOPES[1]  # la, March
+    in_march = (o.c.store_id == "la") & (o.c.placed_at >= datetime(2026, 3, 10, tzinfo=UTC))
+    in_march &= o.c.placed_at < datetime(2026, 3, 20, tzinfo=UTC)
+    before = _products(engine, march)
+
+    later = NOW + timedelta(hours=1)  # cancelled: its lines leave the ranking
+    with engine.begin() as conn:
+        cancelled = conn.execute(
+            select(o.c.id).where(in_march, o.c.status == "delivered").order_by(o.c.id).limit(1)
+        ).scalar_one()
+        its_lines = conn.execute(
+            select(line.c.sku, line.c.quantity, line.c.total_fen).where(
+                line.c.order_id == cancelled, line.c.cancelled.is_(False)
+            )
+        ).all()
+        conn.execute(update(o).where(o.c.id == cancelled).values(status="cancelled", updated_at=later))
+    assert its_lines and _products(engine, march) == before
+    _refresh(engine, later)
+    expected = dict(before)
+    for sku, quantity, total in its_lines:
+        q, n, r = expected[sku]
+        expected[sku] = (q - quantity, n - 1, r - total)
+    assert _products(engine, march) == {sku: f for sku, f in expected.items() if f[1] > 0}
+
+    later += timedelta(hours=1)  # a line added to another order (the order changes with it)
+    with engine.begin() as conn:
+        added_to = conn.execute(
+            select(o.c.id).where(in_march, o.c.status == "delivered", o.c.id != cancelled).order_by(o.c.id).limit(1)
+        ).scalar_one()
+        template = dict(conn.execute(select(line).where(line.c.order_id == added_to).limit(1)).mappings().one())
+        conn.execute(
+            insert(line).values(
+                {**template, "id": "added-line", "line_no": 99, "sku": "NEW", "quantity": 2, "total_fen": 1234}
+            )
+        )
+        conn.execute(update(o).where(o.c.id == added_to).values(revision=o.c.revision + 1, updated_at=later))
+    assert "NEW" not in _products(engine, march)
+    _refresh(engine, later)
+    after = _products(engine, march)
+    assert after.pop("NEW") == (2, 1, 1234)
+    assert after == {sku: f for sku, f in expected.items() if f[1] > 0}
+    with engine.connect() as conn:  # the chain-wide ranking has it too; the top 20 still ranks by revenue
+        chain = rollup_product_ranking(conn, SCOPES[0])
+    assert [p.revenue_fen for p in chain] == sorted((p.revenue_fen for p in chain), reverse=True)
+
+
+def test_the_customer_figures_follow_a_new_customer_and_a_cancelled_first_order(engine: Engine) -> None:
+    """New and active customers move with the purchase-day rollups' refresh, not before."""
+    _refresh(engine, NOW)
+    april = Scope(("sh",), date(2026, 4, 1), date(2026, 4, 21))
+    with engine.connect() as conn:
+        before = rollup_customer_figures(conn, april)
+    o = orders_table
+    later = NOW + timedelta(hours=1)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(customers_table).values(
+                id="c-new", display_name="", home_store_id="sh", created_at=later, updated_at=later
+            )
+        )
+        template = dict(
+            conn.execute(select(o).where(o.c.status == "delivered").order_by(o.c.id).limit(1)).mappings().one()
+        )
+        for n, placed in enumerate([datetime(2026, 4, 10, 3, tzinfo=UTC), datetime(2026, 4, 12, 3, tzinfo=UTC)]):
+            conn.execute(
+                insert(o).values(
+                    {
+                        **template,
+                        "id": f"new-{n}",
+                        "external_id": f"new-{n}",
+                        "store_id": "sh",
+                        "customer_id": "c-new",
+                        "placed_at": placed,
+                        "updated_at": later,
+                    }
+                )
+            )
+    with engine.connect() as conn:
+        assert rollup_customer_figures(conn, april) == before
+    _refresh(engine, later)
+    with engine.connect() as conn:
+        after = rollup_customer_figures(conn, april)
+    assert (after.active, after.new, after.returning, after.repeat_buyers) == (
+        before.active + 1,
+        before.new + 1,
+        before.returning,
+        before.repeat_buyers + 1,
+    )
+    later += timedelta(hours=1)  # the second order cancelled: still new and active, no longer a repeat buyer
+    with engine.begin() as conn:
+        conn.execute(update(o).where(o.c.id == "new-1").values(status="cancelled", updated_at=later))
+    _refresh(engine, later)
+    with engine.connect() as conn:
+        assert rollup_customer_figures(conn, april).repeat_buyers == before.repeat_buyers

@@ -10,9 +10,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
 from hub.analytics.campaign_queries import campaign_funnel
-from hub.analytics.catalogue_queries import customers_by_area, product_ranking
+from hub.analytics.catalogue_queries import customers_by_area
 from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.operations_queries import kitchen_times, rider_performance
+from hub.analytics.product_rollup import rollup_product_ranking
 from hub.analytics.rider_rollup import rollup_rider_performance
 from hub.analytics.rollup import refresh_rollups
 from hub.analytics.sales_queries import retention_cohorts, sales_by_day
@@ -113,7 +114,7 @@ def test_retention_cohorts_of_a_later_period_leave_out_earlier_customers(
 @pytest.mark.parametrize("stores", SCOPES)
 def test_product_ranking(conn: Connection, data: Generated, stores: list[str] | None) -> None:
     scope = Scope(None if stores is None else tuple(stores), DAY_FROM, DAY_TO)
-    got = [(p.sku, p.quantity, p.orders, p.revenue_fen) for p in product_ranking(conn, scope)]
+    got = [(p.sku, p.quantity, p.orders, p.revenue_fen) for p in rollup_product_ranking(conn, scope)]
     assert got == ref.products(data, stores, DAY_FROM, DAY_TO)
 
 
