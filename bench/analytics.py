@@ -179,7 +179,8 @@ def queries(window: Scope) -> dict[str, Callable[[Any], Any]]:
         "rider performance (rollup)": lambda c: rollup_rider_performance(c, window),
         "kitchen ticket times": lambda c: kitchen_times(c, window),
         "campaign funnel": lambda c: campaign_funnel(c, window, zone=TZ),
-        "custom report (store x day)": lambda c: run_report(c, window, report),
+        "custom report (store x day, live SQL)": lambda c: run_report(c, window, report, rollups=False),
+        "custom report (store x day, rollups)": lambda c: run_report(c, window, report),
     }
 
 

@@ -255,7 +255,11 @@ def report(
     spec: ReportSpec,
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> ReportOut | Response:
-    """A custom report: dimensions and measures from ``/analytics/catalogue``, filters, sort, limit."""
+    """A custom report: dimensions and measures from ``/analytics/catalogue``, filters, sort, limit.
+
+    By store, day or month (or product) with orders, revenue, average order and customers (or quantity and
+    line revenue), read from the rollups, as fresh as the job's last refresh; any other report from the orders.
+    """
     result = run_report(session, scope, spec)
     name = f"report-{scope.day_from}-{scope.day_to}"
     if format == "csv":

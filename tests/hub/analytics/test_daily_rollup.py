@@ -1,5 +1,6 @@
 """The rollups (sales, cohorts, riders) equal the live queries after every refresh, on SQLite and PostgreSQL;
-the customers' figures and the product ranking, which have no live query, move with changed orders."""
+the customers' figures and the product ranking, which have no live query, move with changed orders; a custom
+report reads the same rows from the rollups as from the orders."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retent
 from hub.analytics.jobs import refresh_analytics_rollups
 from hub.analytics.operations_queries import RiderFigures, rider_performance
 from hub.analytics.product_rollup import rollup_product_ranking
+from hub.analytics.report_query import ReportSpec, run_report
+from hub.analytics.report_rollup import rollup_report_query
 from hub.analytics.rider_rollup import rollup_rider_performance
 from hub.analytics.rollup import daily, refresh_rollups, rollup_sales_by_day, state
 from hub.analytics.sales_queries import retention_cohorts, sales_by_day
@@ -409,3 +412,65 @@ def test_the_customer_figures_follow_a_new_customer_and_a_cancelled_first_order(
     _refresh(engine, later)
     with engine.connect() as conn:
         assert rollup_customer_figures(conn, april).repeat_buyers == before.repeat_buyers
+
+
+ROLLUP_REPORTS = [
+    ReportSpec(dimensions=["store", "day"], measures=["orders", "revenue_fen", "customers"]),
+    ReportSpec(dimensions=["month"], measures=["average_order_fen", "customers"], sort="average_order_fen"),
+    ReportSpec(measures=["orders", "revenue_fen", "average_order_fen", "customers"]),
+    ReportSpec(dimensions=["store"], measures=["customers", "orders"], filters={"store": ["la"]}, sort="customers"),
+    ReportSpec(
+        dimensions=["sku", "month"], measures=["quantity", "line_revenue_fen", "orders"], sort="quantity", limit=5
+    ),
+    ReportSpec(dimensions=["day", "sku"], measures=["orders"], filters={"store": ["sh"], "sku": ["KB", "TEA"]}),
+]
+LIVE_REPORTS = [
+    ReportSpec(dimensions=["hour"], measures=["orders"]),
+    ReportSpec(dimensions=["sku"], measures=["customers"]),
+    ReportSpec(dimensions=["store"], measures=["orders", "quantity"]),
+    ReportSpec(dimensions=["store"], measures=["discount_fen"]),
+    ReportSpec(dimensions=["day"], measures=["orders"], filters={"channel": ["test"]}),
+]
+
+
+def _reports(engine: Engine) -> list[bool]:
+    """Per report and scope: the rows from the rollups == those from the orders."""
+    with engine.connect() as conn:
+        return [
+            run_report(conn, scope, spec) == run_report(conn, scope, spec, rollups=False)
+            for spec in ROLLUP_REPORTS
+            for scope in SCOPES
+        ]
+
+
+def test_a_custom_report_reads_the_rollups_when_it_can_and_follows_changed_orders(engine: Engine) -> None:
+    with engine.connect() as conn:
+        scope = SCOPES[0]
+        assert all(
+            rollup_report_query(conn, scope, s.dimensions, s.measures, s.filters) is not None for s in ROLLUP_REPORTS
+        )
+        assert all(rollup_report_query(conn, scope, s.dimensions, s.measures, s.filters) is None for s in LIVE_REPORTS)
+    _refresh(engine, NOW)
+    assert all(_reports(engine))
+    with engine.connect() as conn:
+        rows = run_report(conn, SCOPES[0], ROLLUP_REPORTS[0]).rows
+    assert len(rows) > 100 and all(n >= c > 0 for _, _, n, _, c in rows)
+
+    o, line = orders_table, order_lines_table
+    later = NOW + timedelta(hours=1)  # one order cancelled, a line added to another
+    with engine.begin() as conn:
+        first, second = conn.execute(
+            select(o.c.id)
+            .where(o.c.status == "delivered", o.c.store_id == "sh", o.c.placed_at >= datetime(2026, 3, 2, tzinfo=UTC))
+            .order_by(o.c.id)
+            .limit(2)
+        ).scalars()
+        conn.execute(update(o).where(o.c.id == first).values(status="cancelled", updated_at=later))
+        template = dict(conn.execute(select(line).where(line.c.order_id == second).limit(1)).mappings().one())
+        conn.execute(
+            insert(line).values({**template, "id": "added-line", "line_no": 99, "sku": "TEA", "total_fen": 7777})
+        )
+        conn.execute(update(o).where(o.c.id == second).values(revision=o.c.revision + 1, updated_at=later))
+    assert not all(_reports(engine))  # the rollups are as fresh as their last refresh
+    _refresh(engine, later)
+    assert all(_reports(engine))
