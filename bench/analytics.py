@@ -36,6 +36,7 @@ from hub.analytics.rider_rollup import DELIVERIES_UPDATED_AT, rollup_rider_perfo
 from hub.analytics.rollup import refresh_rollups, rollup_sales_by_day
 from hub.analytics.sales_queries import retention_cohorts
 from hub.analytics.scope import Scope
+from hub.analytics.station_rollup import TICKETS_UPDATED_AT, rollup_kitchen_times
 from hub.db import Database
 from hub.migrate import upgrade
 from hub.orders.api import orders_table
@@ -138,7 +139,7 @@ GENERATE = [
 
 
 def generate(db: Database, customers: int, orders: int, results: dict[str, float]) -> None:
-    indexed = [*orders_table.indexes, DELIVERIES_UPDATED_AT]
+    indexed = [*orders_table.indexes, DELIVERIES_UPDATED_AT, TICKETS_UPDATED_AT]
     with db.engine.connect() as conn:
         for index in indexed:
             index.drop(conn)
@@ -177,7 +178,8 @@ def queries(window: Scope) -> dict[str, Callable[[Any], Any]]:
         "customers by area": lambda c: customers_by_area(c, window),
         "rider performance (live SQL)": lambda c: rider_performance(c, window),
         "rider performance (rollup)": lambda c: rollup_rider_performance(c, window),
-        "kitchen ticket times": lambda c: kitchen_times(c, window),
+        "kitchen ticket times (live SQL)": lambda c: kitchen_times(c, window),
+        "kitchen ticket times (rollup)": lambda c: rollup_kitchen_times(c, window),
         "campaign funnel": lambda c: campaign_funnel(c, window, zone=TZ),
         "custom report (store x day, live SQL)": lambda c: run_report(c, window, report, rollups=False),
         "custom report (store x day, rollups)": lambda c: run_report(c, window, report),

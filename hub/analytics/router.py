@@ -18,7 +18,6 @@ from hub.analytics.campaign_queries import campaign_funnel
 from hub.analytics.catalogue_queries import customers_by_area
 from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.gaps import GAPS
-from hub.analytics.operations_queries import kitchen_times
 from hub.analytics.product_rollup import rollup_product_ranking
 from hub.analytics.report_catalogue import DIMENSIONS, MEASURES
 from hub.analytics.report_export import to_csv, to_xlsx
@@ -49,6 +48,7 @@ from hub.analytics.schemas import (
 )
 from hub.analytics.scope import Scope, resolve_scope
 from hub.analytics.sla_queries import sla_compliance
+from hub.analytics.station_rollup import rollup_kitchen_times
 from hub.analytics.subscription_queries import renewal_rate
 from hub.deps import ContextDep, OperatorDep, SessionDep, StaffDep, require
 from hub.kernel.business_days import local_today
@@ -106,7 +106,7 @@ def sales(ctx: ContextDep, session: SessionDep, scope: ScopeDep) -> SalesOut:
 
 @router.post("/sales/refresh", response_model=RollupRefreshOut)
 def refresh_sales(ctx: ContextDep, session: SessionDep, _op: OperatorDep) -> RollupRefreshOut:
-    """Bring the rollups (sales, customers, cohorts, riders, products) up to date now (after an import or
+    """Bring the rollups (sales, customers, cohorts, riders, products, kitchen) up to date now (after an import or
     other bulk change of orders)."""
     rewritten = refresh_rollups(session, now=ctx.clock())
     session.commit()
@@ -173,8 +173,12 @@ def riders(session: SessionDep, _ops: OpsDep, scope: ScopeDep) -> list[RiderOut]
 
 @router.get("/kitchen", response_model=list[StationOut])
 def kitchen(session: SessionDep, _ops: OpsDep, scope: ScopeDep) -> list[StationOut]:
-    """Per store and station: tickets, bumped, average and longest sent-to-bumped time, late ones."""
-    return [StationOut.model_validate(s) for s in kitchen_times(session, scope)]
+    """Per store and station: tickets, bumped, average and longest sent-to-bumped time, late ones.
+
+    Read from the stations' daily rollup, as fresh as the job's last refresh (``analytics_rollup_interval_s``,
+    or ``POST /analytics/sales/refresh``).
+    """
+    return [StationOut.model_validate(s) for s in rollup_kitchen_times(session, scope)]
 
 
 @router.get("/renewals", response_model=RenewalsOut)

@@ -137,3 +137,25 @@ class DailyProducts(SQLModel, table=True):
     orders: int = 0
     """Orders with a line of the product (an order is on one store and day, so these add up)."""
     revenue_fen: int = 0
+
+
+class DailyStations(SQLModel, table=True):
+    """A station's kitchen tickets per store and local day of the orders: counts, time sum and maximum, late ones."""
+
+    __tablename__ = "analytics_daily_stations"
+
+    store_id: str = Field(primary_key=True, max_length=64)
+    """The order's store (what a scope filters on)."""
+    day: date = Field(primary_key=True)
+    ticket_store_id: str = Field(primary_key=True, max_length=64)
+    """The tickets' own store, which the figures report."""
+    station_code: str = Field(primary_key=True, max_length=64)
+    tickets: int = 0
+    bumped: int = 0
+    """Sent and bumped (the average's denominator)."""
+    ticket_s: float = 0.0
+    """Their sent-to-bumped seconds, summed."""
+    longest_s: float | None = None
+    late: int = 0
+    late_after_s: int = 480
+    """The station's threshold ``late`` was counted with (a refresh recounts days whose station changed it)."""

@@ -1,6 +1,6 @@
-"""The rollups (sales, cohorts, riders) equal the live queries after every refresh, on SQLite and PostgreSQL;
-the customers' figures and the product ranking, which have no live query, move with changed orders; a custom
-report reads the same rows from the rollups as from the orders."""
+"""The rollups (sales, cohorts, riders, kitchen) equal the live queries after every refresh, on SQLite and
+PostgreSQL; the customers' figures and the product ranking, which have no live query, move with changed
+orders; a custom report reads the same rows from the rollups as from the orders."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from hub.analytics import rollup
 from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.jobs import refresh_analytics_rollups
-from hub.analytics.operations_queries import RiderFigures, rider_performance
+from hub.analytics.operations_queries import RiderFigures, StationFigures, kitchen_times, rider_performance
 from hub.analytics.product_rollup import rollup_product_ranking
 from hub.analytics.report_query import ReportSpec, run_report
 from hub.analytics.report_rollup import rollup_report_query
@@ -24,12 +24,15 @@ from hub.analytics.rider_rollup import rollup_rider_performance
 from hub.analytics.rollup import daily, refresh_rollups, rollup_sales_by_day, state
 from hub.analytics.sales_queries import retention_cohorts, sales_by_day
 from hub.analytics.scope import Scope
+from hub.analytics.station_rollup import rollup_kitchen_times
 from hub.app import create_app
 from hub.customers.api import customers_table
 from hub.db import Database
 from hub.delivery.api import deliveries_table
 from hub.kernel.roles import Role
+from hub.kitchen.api import kitchen_tickets_table
 from hub.orders.api import NOT_COUNTED_STATUSES, order_lines_table, orders_table
+from hub.stores.api import stations_table
 from tests.databases import postgres_database, sqlite_database
 from tests.hub.analytics.generated_data import NOW, generate, load
 from tests.hub.analytics.test_analytics_api import _user
@@ -474,3 +477,63 @@ def test_a_custom_report_reads_the_rollups_when_it_can_and_follows_changed_order
     assert not all(_reports(engine))  # the rollups are as fresh as their last refresh
     _refresh(engine, later)
     assert all(_reports(engine))
+
+
+def _stations(figures: list[StationFigures]) -> list[tuple[object, ...]]:
+    """Everything a station's figures say, the times to the millisecond (the average is a sum of sums)."""
+    return [
+        (
+            s.store_id,
+            s.station_code,
+            s.tickets,
+            s.bumped,
+            None if s.average_s is None else round(s.average_s, 3),
+            None if s.max_s is None else round(s.max_s, 3),
+            s.late,
+        )
+        for s in figures
+    ]
+
+
+def _kitchen_same(engine: Engine) -> list[bool]:
+    """Per scope: the stations' figures from the rollup == those from the orders' tickets."""
+    with engine.connect() as conn:
+        return [
+            _stations(rollup_kitchen_times(conn, scope)) == _stations(kitchen_times(conn, scope))
+            for scope in COHORT_SCOPES
+        ]
+
+
+def test_the_station_rollup_follows_bumped_and_recalled_tickets_and_a_changed_late_threshold(engine: Engine) -> None:
+    """A ticket's bump or recall leaves its order as it was; the refresh finds it by the ticket's own updated_at."""
+    _refresh(engine, NOW)
+    assert all(_kitchen_same(engine))
+    o, t = orders_table, kitchen_tickets_table
+    in_march = (o.c.store_id == "la") & (o.c.placed_at >= datetime(2026, 3, 5, tzinfo=UTC))
+    in_march &= o.c.placed_at < datetime(2026, 3, 25, tzinfo=UTC)
+    with engine.begin() as conn:
+        orders_before = conn.execute(select(o.c.id, o.c.updated_at).order_by(o.c.id)).all()
+        march = select(t.c.ticket_id).join(o, o.c.id == t.c.order_id).where(in_march).order_by(t.c.ticket_id)
+        open_one = conn.execute(march.where(t.c.bumped_at.is_(None)).limit(1)).scalar_one()
+        bumped_one = conn.execute(march.where(t.c.bumped_at.is_not(None)).limit(1)).scalar_one()
+        sent = conn.execute(select(t.c.sent_at).where(t.c.ticket_id == open_one)).scalar_one()
+        conn.execute(update(t).where(t.c.ticket_id == open_one).values(bumped_at=sent + timedelta(hours=2)))
+        conn.execute(update(t).where(t.c.ticket_id == bumped_one).values(bumped_at=None))
+        stamped = conn.execute(select(t.c.updated_at).where(t.c.ticket_id.in_([open_one, bumped_one]))).scalars()
+        assert all(at is not None for at in stamped)  # every update of a ticket stamps it
+    with engine.connect() as conn:
+        assert conn.execute(select(o.c.id, o.c.updated_at).order_by(o.c.id)).all() == orders_before
+    assert _kitchen_same(engine)[:2] == [False, False]
+    assert 0 < _refresh(engine, NOW + timedelta(hours=1)) < 20
+    assert all(_kitchen_same(engine))
+
+    with engine.begin() as conn:  # the bar's late threshold halved: every day already counted is restated
+        conn.execute(
+            update(stations_table)
+            .where(stations_table.c.store_id == "la", stations_table.c.code == "bar")
+            .values(late_after_s=120)
+        )
+    assert _kitchen_same(engine)[:2] == [False, False]
+    assert _refresh(engine, NOW + timedelta(hours=2)) > 20
+    assert all(_kitchen_same(engine))
+    assert _refresh(engine, NOW + timedelta(hours=3)) < 20  # restated once, not at every refresh

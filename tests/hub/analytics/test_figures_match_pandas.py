@@ -18,6 +18,7 @@ from hub.analytics.rider_rollup import rollup_rider_performance
 from hub.analytics.rollup import refresh_rollups
 from hub.analytics.sales_queries import retention_cohorts, sales_by_day
 from hub.analytics.scope import Scope
+from hub.analytics.station_rollup import rollup_kitchen_times
 from tests.databases import postgres_database, sqlite_database
 from tests.hub.analytics import pandas_reference as ref
 from tests.hub.analytics.generated_data import NOW, Generated, generate, load
@@ -26,6 +27,7 @@ DAY_FROM, DAY_TO = date(2026, 3, 1), date(2026, 4, 19)
 SCOPES = [None, ["la"], ["sh"]]
 COHORTS = {"live": retention_cohorts, "rollup": rollup_retention_cohorts}
 RIDERS = {"live": rider_performance, "rollup": rollup_rider_performance}
+STATIONS = {"live": kitchen_times, "rollup": rollup_kitchen_times}
 
 
 @pytest.fixture(scope="module")
@@ -148,10 +150,13 @@ def test_rider_performance(conn: Connection, data: Generated, stores: list[str] 
         assert r.store_id == r.rider_id.split("-")[0]
 
 
+@pytest.mark.parametrize("source", STATIONS)
 @pytest.mark.parametrize("stores", SCOPES)
-def test_kitchen_ticket_times_per_station(conn: Connection, data: Generated, stores: list[str] | None) -> None:
+def test_kitchen_ticket_times_per_station(
+    conn: Connection, data: Generated, stores: list[str] | None, source: str
+) -> None:
     scope = Scope(None if stores is None else tuple(stores), DAY_FROM, DAY_TO)
-    got = {(s.store_id, s.station_code): s for s in kitchen_times(conn, scope)}
+    got = {(s.store_id, s.station_code): s for s in STATIONS[source](conn, scope)}
     expected = ref.stations(data, stores, DAY_FROM, DAY_TO)
     assert set(got) == set(expected)
     for key, s in got.items():
