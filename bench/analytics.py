@@ -27,14 +27,16 @@ from bench_support import postgres
 from sqlalchemy import text
 
 from hub.analytics.campaign_queries import campaign_funnel
-from hub.analytics.catalogue_queries import customers_by_area, product_ranking
-from hub.analytics.customer_rollup import rollup_retention_cohorts
+from hub.analytics.catalogue_queries import customers_by_area
+from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.operations_queries import kitchen_times, rider_performance
+from hub.analytics.product_rollup import rollup_product_ranking
 from hub.analytics.report_query import ReportSpec, run_report
 from hub.analytics.rider_rollup import DELIVERIES_UPDATED_AT, rollup_rider_performance
 from hub.analytics.rollup import refresh_rollups, rollup_sales_by_day
-from hub.analytics.sales_queries import customer_figures, retention_cohorts
+from hub.analytics.sales_queries import retention_cohorts
 from hub.analytics.scope import Scope
+from hub.analytics.station_rollup import TICKETS_UPDATED_AT, rollup_kitchen_times
 from hub.db import Database
 from hub.migrate import upgrade
 from hub.orders.api import orders_table
@@ -137,7 +139,7 @@ GENERATE = [
 
 
 def generate(db: Database, customers: int, orders: int, results: dict[str, float]) -> None:
-    indexed = [*orders_table.indexes, DELIVERIES_UPDATED_AT]
+    indexed = [*orders_table.indexes, DELIVERIES_UPDATED_AT, TICKETS_UPDATED_AT]
     with db.engine.connect() as conn:
         for index in indexed:
             index.drop(conn)
@@ -169,16 +171,18 @@ def queries(window: Scope) -> dict[str, Callable[[Any], Any]]:
     report = ReportSpec(dimensions=["store", "day"], measures=["orders", "revenue_fen", "customers"])
     return {
         "sales (refresh + rollup)": lambda c: (refresh_rollups(c, now=NOW), rollup_sales_by_day(c, window)),
-        "customers (active/new/returning/repeat)": lambda c: customer_figures(c, window),
+        "customers (rollup)": lambda c: rollup_customer_figures(c, window),
         "retention cohorts (live SQL)": lambda c: retention_cohorts(c, window),
         "retention cohorts (rollup)": lambda c: rollup_retention_cohorts(c, window),
-        "product ranking": lambda c: product_ranking(c, window),
+        "product ranking (rollup)": lambda c: rollup_product_ranking(c, window),
         "customers by area": lambda c: customers_by_area(c, window),
         "rider performance (live SQL)": lambda c: rider_performance(c, window),
         "rider performance (rollup)": lambda c: rollup_rider_performance(c, window),
-        "kitchen ticket times": lambda c: kitchen_times(c, window),
+        "kitchen ticket times (live SQL)": lambda c: kitchen_times(c, window),
+        "kitchen ticket times (rollup)": lambda c: rollup_kitchen_times(c, window),
         "campaign funnel": lambda c: campaign_funnel(c, window, zone=TZ),
-        "custom report (store x day)": lambda c: run_report(c, window, report),
+        "custom report (store x day, live SQL)": lambda c: run_report(c, window, report, rollups=False),
+        "custom report (store x day, rollups)": lambda c: run_report(c, window, report),
     }
 
 

@@ -49,7 +49,8 @@ class HubSettings(BaseSettings):
     subscriptions_interval_s: float = Field(default=60.0, gt=0)
     """How often the subscription cut-off writes the next delivery days."""
     analytics_rollup_interval_s: float = Field(default=60.0, gt=0)
-    """How often the daily sales rollup behind GET /analytics/sales takes in changed orders."""
+    """How often the analytics rollups (behind GET /analytics/sales, customers, cohorts, products, riders,
+    kitchen and most reports) take in changed orders, deliveries and kitchen tickets."""
     analytics_live_days_max: int = Field(default=500, ge=0)
     """GET /analytics/sales recomputes up to this many store days changed since the rollup's refresh from
     the orders (read only); after a bulk change of more, it serves the rollup and says it is not live."""

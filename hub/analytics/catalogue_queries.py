@@ -1,4 +1,5 @@
-"""Product ranking and customers by area (delivery drop-offs on a grid)."""
+"""Product ranking (its rows; read from :mod:`hub.analytics.product_rollup`) and customers by area (delivery
+drop-offs on a grid)."""
 
 from __future__ import annotations
 
@@ -31,27 +32,6 @@ class AreaFigures:
     customers: int
     orders: int
     revenue_fen: int
-
-
-def product_ranking(conn: AnyConn, scope: Scope, limit: int = 20) -> list[ProductRank]:
-    """Best sellers by line revenue (cancelled lines left out) in counted orders."""
-    prepare(conn)
-    revenue = func.sum(src.lines.c.total_fen)
-    query = (
-        select(
-            src.lines.c.sku,
-            func.max(src.lines.c.name),
-            func.sum(src.lines.c.quantity),
-            func.count(distinct(src.lines.c.order_id)),
-            revenue,
-        )
-        .select_from(orders_with_stores().join(src.lines, src.lines.c.order_id == src.orders.c.id))
-        .where(in_days(conn, scope), src.lines.c.cancelled.is_(False))
-        .group_by(src.lines.c.sku)
-        .order_by(revenue.desc(), src.lines.c.sku)
-        .limit(limit)
-    )
-    return [ProductRank(sku, name, int(q), int(n), int(r)) for sku, name, q, n, r in conn.execute(query)]
 
 
 def customers_by_area(conn: AnyConn, scope: Scope, limit: int = 100) -> list[AreaFigures]:

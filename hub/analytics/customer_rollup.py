@@ -2,16 +2,17 @@
 
 Rewritten by the rollup's refresh (:mod:`hub.analytics.rollup`) for the days of orders changed since
 its watermark. A cohort's members are then a lookup of first days, not "no purchase before the period"
-checked against every earlier order, and their months are read from the purchase days.
+checked against every earlier order, and their months are read from the purchase days. The customers'
+figures (active, new, returning, repeat buyers) are read the same way.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, delete, distinct, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, delete, distinct, exists, func, select
 
 from hub.analytics import sources as src
 from hub.analytics.local_days import in_days, in_stores, month_of, order_day, orders_with_stores
-from hub.analytics.sales_queries import CohortCell
+from hub.analytics.sales_queries import CohortCell, CustomerFigures
 from hub.analytics.scope import Scope
 from hub.analytics.tables import CustomerFirsts, PurchaseDay
 from hub.kernel.sql_dialect import AnyConn, one_of, prepare
@@ -98,3 +99,29 @@ def rollup_retention_cohorts(conn: AnyConn, scope: Scope) -> list[CohortCell]:
     sizes = {c: n for c, m, n in counts if c == m}
     cells = [CohortCell(c, m, n, sizes.get(c, 0)) for c, m, n in counts]
     return sorted(cells, key=lambda cell: (cell.cohort, cell.month))
+
+
+def rollup_customer_figures(conn: AnyConn, scope: Scope) -> CustomerFigures:
+    """Active customers (a purchase day in the period), new ones (no first day before it in the scope's
+    stores), repeat buyers (two purchase days or more), from the rollups (as fresh as their last refresh).
+
+    A purchase day is counted once however many of the scope's stores the customer bought in that day.
+    """
+    prepare(conn)
+    p, f = purchase_days.c, firsts.c
+    per_customer = (
+        select(p.customer_id, func.count(distinct(p.day)).label("n"))
+        .where(p.day >= scope.day_from, p.day <= scope.day_to, in_stores(scope, p.store_id))
+        .group_by(p.customer_id)
+        .subquery("per_customer")
+    )
+    before = exists().where(
+        f.customer_id == per_customer.c.customer_id, in_stores(scope, f.store_id), f.first_day < scope.day_from
+    )
+    query = select(
+        func.count(),
+        func.coalesce(func.sum(case((per_customer.c.n >= 2, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((before, 0), else_=1)), 0),
+    ).select_from(per_customer)
+    active, repeat, new = (int(v) for v in conn.execute(query).one())
+    return CustomerFigures(active=active, new=new, returning=active - new, repeat_buyers=repeat)

@@ -1,4 +1,5 @@
-"""Analytics' scheduled work: keeping the rollups current (the sales, cohorts and riders GETs only read them)."""
+"""Analytics' scheduled work: keeping the rollups current (the sales, customers, cohorts, products, riders,
+kitchen and most report GETs only read them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Run a custom report: the picked dimensions and measures over counted orders in the scope."""
+"""Run a custom report: the picked dimensions and measures over counted orders in the scope.
+
+Read from the rollups when the report's shape allows it (:mod:`hub.analytics.report_rollup`), from the
+orders (and their lines) otherwise.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from hub.analytics import sources as src
 from hub.analytics.errors import BadAnalyticsQuery
 from hub.analytics.local_days import in_days, orders_with_stores, read_day
 from hub.analytics.report_catalogue import DIMENSIONS, MEASURES
+from hub.analytics.report_rollup import rollup_report_query
 from hub.analytics.scope import Scope
 from hub.api_types import RequestModel, StrictInt
 from hub.kernel.sql_dialect import AnyConn, prepare
@@ -69,9 +74,8 @@ def _check(spec: ReportSpec) -> bool:
     return line_grain
 
 
-def run_report(conn: AnyConn, scope: Scope, spec: ReportSpec) -> ReportResult:
-    line_grain = _check(spec)
-    prepare(conn)
+def _live_query(conn: AnyConn, scope: Scope, spec: ReportSpec, line_grain: bool) -> Select[Any]:
+    """The report's rows from the orders (unsorted, unlimited)."""
     dims = [DIMENSIONS[d].build(conn).label(d) for d in spec.dimensions]
     measures = [MEASURES[m].build(conn).label(m) for m in spec.measures]
     source = orders_with_stores()
@@ -82,9 +86,18 @@ def run_report(conn: AnyConn, scope: Scope, spec: ReportSpec) -> ReportResult:
     for name, kept in spec.filters.items():
         conditions.append(DIMENSIONS[name].build(conn).in_(kept))
     query = select(*dims, *measures).select_from(source).where(*conditions)
-    if dims:
-        query = query.group_by(*dims)
-    order = [m.desc() for m in measures if m.name == spec.sort] + list(dims)
+    return query.group_by(*dims) if dims else query
+
+
+def run_report(conn: AnyConn, scope: Scope, spec: ReportSpec, *, rollups: bool = True) -> ReportResult:
+    """The report, from the rollups when they can give it (as fresh as their last refresh) unless told not to."""
+    line_grain = _check(spec)
+    prepare(conn)
+    query = rollup_report_query(conn, scope, spec.dimensions, spec.measures, spec.filters) if rollups else None
+    if query is None:
+        query = _live_query(conn, scope, spec, line_grain)
+    picked = query.selected_columns
+    order = [picked[m].desc() for m in spec.measures if m == spec.sort] + [picked[d] for d in spec.dimensions]
     query = query.order_by(*order).limit(spec.limit)
     rows = []
     for row in conn.execute(query):
@@ -92,7 +105,7 @@ def run_report(conn: AnyConn, scope: Scope, spec: ReportSpec) -> ReportResult:
         for i, name in enumerate(spec.dimensions):
             if name == "day" and values[i] is not None:
                 values[i] = read_day(values[i]).isoformat()
-        for j, name in enumerate(spec.measures, start=len(dims)):
+        for j, name in enumerate(spec.measures, start=len(spec.dimensions)):
             value = values[j]
             values[j] = 0 if value is None else (round(float(value)) if name == "average_order_fen" else int(value))
         rows.append(values)

@@ -1,28 +1,34 @@
-"""The analytics rollups, kept current from changed orders and deliveries by one refresh.
+"""The analytics rollups, kept current from changed orders, deliveries and kitchen tickets by one refresh.
 
 - ``analytics_daily_sales``: counted orders and revenue per store and local day (``GET /analytics/sales``);
 - ``analytics_purchase_days`` and ``analytics_customer_firsts``: purchase days per store, day and customer,
   and each customer's first and last one per store (``GET /analytics/cohorts``,
   :mod:`hub.analytics.customer_rollup`);
 - ``analytics_daily_riders``: deliveries, on-time, times and failure reasons per store, day and rider
-  (``GET /analytics/riders``, :mod:`hub.analytics.rider_rollup`).
+  (``GET /analytics/riders``, :mod:`hub.analytics.rider_rollup`);
+- ``analytics_daily_products``: quantity, orders and line revenue per store, day and sku
+  (``GET /analytics/products``, :mod:`hub.analytics.product_rollup`);
+- ``analytics_daily_stations``: kitchen tickets, times and late ones per store, day and station
+  (``GET /analytics/kitchen``, :mod:`hub.analytics.station_rollup`).
 
 Each refresh finds the (store, local day) pairs of orders changed since the orders' watermark (their
-``updated_at``, through ``ix_orders_updated_at``) and of deliveries changed since the deliveries' one
+``updated_at``, through ``ix_orders_updated_at``), of deliveries changed since the deliveries' one
 (``ix_deliveries_updated_at``: a rider handed over from one rider to another, or a delivery cancelled by
-the planner, changes the delivery and not the order), recomputes exactly those pairs from the orders
-and upserts them, then moves the watermarks. It re-reads a margin before each watermark, so a change
-committed late by a long transaction is still picked up. The figures read from the rollups are those
-of the live queries (:func:`hub.analytics.sales_queries.sales_by_day`, ``retention_cohorts``,
-:func:`hub.analytics.operations_queries.rider_performance`), without scanning orders. An order's
-``placed_at`` never changes (the orders domain keeps it), so a changed order's day is the day it
-already counted on.
+the planner, changes the delivery and not the order) and of kitchen tickets changed since the tickets'
+one (``ix_kitchen_tickets_updated_at``: a bump or a recall changes the ticket), recomputes exactly those
+pairs from the orders and upserts them, then moves the watermarks. It re-reads a margin before each
+watermark, so a change committed late by a long transaction is still picked up. The figures read from
+the rollups are those of the live queries (:func:`hub.analytics.sales_queries.sales_by_day`,
+``retention_cohorts``, :func:`hub.analytics.operations_queries.rider_performance`, ``kitchen_times``;
+the customers' figures and the product ranking have no live query left, the tests compare them with
+pandas), without scanning orders. An order's ``placed_at`` never changes (the orders domain keeps it),
+so a changed order's day is the day it already counted on.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Index, delete, func, select, text
@@ -31,9 +37,11 @@ from sqlalchemy.sql.expression import FromClause
 from hub.analytics import sources as src
 from hub.analytics.customer_rollup import rewrite_purchase_days
 from hub.analytics.local_days import in_days, in_stores, order_day, orders_with_stores, read_day
+from hub.analytics.product_rollup import rewrite_product_days
 from hub.analytics.rider_rollup import rewrite_rider_days
 from hub.analytics.sales_queries import DaySales
 from hub.analytics.scope import Scope
+from hub.analytics.station_rollup import restated_days, rewrite_station_days
 from hub.analytics.tables import DailySales, RollupState
 from hub.kernel.sql_dialect import AnyConn, insert_for, is_postgres, prepare
 
@@ -41,6 +49,11 @@ NAME = "daily_sales"
 """The orders' watermark (the name it had when it served the sales rollup alone)."""
 DELIVERIES = "deliveries"
 """The deliveries' watermark (the riders' rollup)."""
+TICKETS = "tickets"
+"""The kitchen tickets' watermark (the stations' rollup)."""
+BUILT = datetime(1970, 1, 1, tzinfo=UTC)
+"""The tickets' watermark after a build that found no ticket ever updated (``updated_at`` null until the
+first update): the next refresh reads the updated ones only, not every ticket again."""
 MARGIN = timedelta(minutes=10)
 """Changes up to this long before the watermark are read again (late commits)."""
 BATCH = 20_000
@@ -55,6 +68,8 @@ ROLLUP_TABLES = (
     "analytics_purchase_days",
     "analytics_customer_firsts",
     "analytics_daily_riders",
+    "analytics_daily_products",
+    "analytics_daily_stations",
 )
 Pairs = set[tuple[str, date]]
 daily = DailySales.__table__  # type: ignore[attr-defined]
@@ -104,22 +119,31 @@ def refresh_rollups(conn: AnyConn, *, now: datetime) -> int:
     """Bring every rollup up to date; returns the (store, day) pairs rewritten. The caller commits.
 
     Orders changed since the orders' watermark rewrite their days in every rollup; deliveries changed
-    since the deliveries' watermark rewrite theirs in the riders' rollup.
+    since the deliveries' watermark rewrite theirs in the riders' rollup; kitchen tickets changed since
+    the tickets' watermark, and days counted with a late threshold their station no longer has, theirs
+    in the stations' rollup.
     """
     prepare(conn)
-    found = select(state.c.name, state.c.watermark).where(state.c.name.in_([NAME, DELIVERIES]))
+    found = select(state.c.name, state.c.watermark).where(state.c.name.in_([NAME, DELIVERIES, TICKETS]))
     marks = {str(name): mark for name, mark in conn.execute(found)}
     by_orders, orders_mark = _changed(conn, src.orders.c.updated_at, orders_with_stores(), marks.get(NAME))
     with_deliveries = orders_with_stores().join(src.deliveries, src.deliveries.c.order_id == src.orders.c.id)
     by_deliveries, deliveries_mark = _changed(conn, src.deliveries.c.updated_at, with_deliveries, marks.get(DELIVERIES))
+    with_tickets = orders_with_stores().join(src.tickets, src.tickets.c.order_id == src.orders.c.id)
+    by_tickets, tickets_mark = _changed(conn, src.tickets.c.updated_at, with_tickets, marks.get(TICKETS))
+    by_stations = by_tickets | restated_days(conn)
     for block in _blocks(by_orders):
         _rewrite(conn, block)
         rewrite_purchase_days(conn, block)
+        rewrite_product_days(conn, block)
     for block in _blocks(by_orders | by_deliveries):
         rewrite_rider_days(conn, block)
+    for block in _blocks(by_orders | by_stations):
+        rewrite_station_days(conn, block)
     _move(conn, NAME, orders_mark, now)
     _move(conn, DELIVERIES, deliveries_mark, now)
-    rewritten = len(by_orders | by_deliveries)
+    _move(conn, TICKETS, tickets_mark or BUILT, now)
+    rewritten = len(by_orders | by_deliveries | by_stations)
     if rewritten >= ANALYZE_AFTER and is_postgres(conn):
         conn.execute(text(f"ANALYZE {', '.join(ROLLUP_TABLES)}"))
     return rewritten

@@ -15,16 +15,15 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from hub.analytics.campaign_queries import campaign_funnel
-from hub.analytics.catalogue_queries import customers_by_area, product_ranking
-from hub.analytics.customer_rollup import rollup_retention_cohorts
+from hub.analytics.catalogue_queries import customers_by_area
+from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.gaps import GAPS
-from hub.analytics.operations_queries import kitchen_times
+from hub.analytics.product_rollup import rollup_product_ranking
 from hub.analytics.report_catalogue import DIMENSIONS, MEASURES
 from hub.analytics.report_export import to_csv, to_xlsx
 from hub.analytics.report_query import ReportSpec, run_report
 from hub.analytics.rider_rollup import rollup_rider_performance
 from hub.analytics.rollup import current_sales_by_day, refresh_rollups
-from hub.analytics.sales_queries import customer_figures
 from hub.analytics.schemas import (
     AreaOut,
     CampaignOut,
@@ -49,6 +48,7 @@ from hub.analytics.schemas import (
 )
 from hub.analytics.scope import Scope, resolve_scope
 from hub.analytics.sla_queries import sla_compliance
+from hub.analytics.station_rollup import rollup_kitchen_times
 from hub.analytics.subscription_queries import renewal_rate
 from hub.deps import ContextDep, OperatorDep, SessionDep, StaffDep, require
 from hub.kernel.business_days import local_today
@@ -106,7 +106,8 @@ def sales(ctx: ContextDep, session: SessionDep, scope: ScopeDep) -> SalesOut:
 
 @router.post("/sales/refresh", response_model=RollupRefreshOut)
 def refresh_sales(ctx: ContextDep, session: SessionDep, _op: OperatorDep) -> RollupRefreshOut:
-    """Bring the rollups (sales, cohorts, riders) up to date now (after an import or other bulk change of orders)."""
+    """Bring the rollups (sales, customers, cohorts, riders, products, kitchen) up to date now (after an import or
+    other bulk change of orders)."""
     rewritten = refresh_rollups(session, now=ctx.clock())
     session.commit()
     return RollupRefreshOut(
@@ -117,8 +118,12 @@ def refresh_sales(ctx: ContextDep, session: SessionDep, _op: OperatorDep) -> Rol
 
 @router.get("/customers", response_model=CustomersOut)
 def customers(session: SessionDep, scope: ScopeDep) -> CustomersOut:
-    """Active, new and returning customers; repeat-purchase rate counted in purchase days."""
-    f = customer_figures(session, scope)
+    """Active, new and returning customers; repeat-purchase rate counted in purchase days.
+
+    Read from the purchase-day rollups, as fresh as the job's last refresh (``analytics_rollup_interval_s``,
+    or ``POST /analytics/sales/refresh``).
+    """
+    f = rollup_customer_figures(session, scope)
     return CustomersOut(
         period=_period(scope),
         active=f.active,
@@ -142,8 +147,12 @@ def cohorts(session: SessionDep, scope: ScopeDep) -> CohortsOut:
 
 @router.get("/products", response_model=list[ProductOut])
 def products(session: SessionDep, scope: ScopeDep, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[ProductOut]:
-    """Best sellers by line revenue."""
-    return [ProductOut.model_validate(p) for p in product_ranking(session, scope, limit)]
+    """Best sellers by line revenue.
+
+    Read from the products' daily rollup, as fresh as the job's last refresh (``analytics_rollup_interval_s``,
+    or ``POST /analytics/sales/refresh``).
+    """
+    return [ProductOut.model_validate(p) for p in rollup_product_ranking(session, scope, limit)]
 
 
 @router.get("/areas", response_model=list[AreaOut])
@@ -164,8 +173,12 @@ def riders(session: SessionDep, _ops: OpsDep, scope: ScopeDep) -> list[RiderOut]
 
 @router.get("/kitchen", response_model=list[StationOut])
 def kitchen(session: SessionDep, _ops: OpsDep, scope: ScopeDep) -> list[StationOut]:
-    """Per store and station: tickets, bumped, average and longest sent-to-bumped time, late ones."""
-    return [StationOut.model_validate(s) for s in kitchen_times(session, scope)]
+    """Per store and station: tickets, bumped, average and longest sent-to-bumped time, late ones.
+
+    Read from the stations' daily rollup, as fresh as the job's last refresh (``analytics_rollup_interval_s``,
+    or ``POST /analytics/sales/refresh``).
+    """
+    return [StationOut.model_validate(s) for s in rollup_kitchen_times(session, scope)]
 
 
 @router.get("/renewals", response_model=RenewalsOut)
@@ -246,7 +259,11 @@ def report(
     spec: ReportSpec,
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> ReportOut | Response:
-    """A custom report: dimensions and measures from ``/analytics/catalogue``, filters, sort, limit."""
+    """A custom report: dimensions and measures from ``/analytics/catalogue``, filters, sort, limit.
+
+    By store, day or month (or product) with orders, revenue, average order and customers (or quantity and
+    line revenue), read from the rollups, as fresh as the job's last refresh; any other report from the orders.
+    """
     result = run_report(session, scope, spec)
     name = f"report-{scope.day_from}-{scope.day_to}"
     if format == "csv":

@@ -1,5 +1,8 @@
 """Sales figures: revenue, orders and average order value per local day; customers; cohorts.
 
+The live SQL here is what the rollups (:mod:`hub.analytics.rollup`) are checked against; the customers'
+figures are read from the purchase-day rollups only (:func:`hub.analytics.customer_rollup.rollup_customer_figures`).
+
 Counted orders are those not cancelled or failed. A purchase day is a customer's local day with
 at least one counted order: two orders (or ten lines) on one day are one purchase day.
 """
@@ -10,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, distinct, exists, func, literal, select
+from sqlalchemy import distinct, exists, func, literal, select
 
 from hub.analytics import sources as src
 from hub.analytics.local_days import (
@@ -107,23 +110,6 @@ def _bought_before(conn: AnyConn, scope: Scope, customer_id: Any) -> Any:
         earlier_store.c.id == earlier.c.store_id,
         local_date(conn, earlier.c.placed_at, earlier_store.c.timezone) < day_value(conn, scope.day_from),
     )
-
-
-def customer_figures(conn: AnyConn, scope: Scope) -> CustomerFigures:
-    """Active customers (a counted order in the period), new ones (none before it), repeat buyers."""
-    prepare(conn)
-    days = _purchase_days(conn, scope)
-    per_customer = (
-        select(days.c.customer_id, func.count().label("n")).group_by(days.c.customer_id).subquery("per_customer")
-    )
-    before = _bought_before(conn, scope, per_customer.c.customer_id)
-    query = select(
-        func.count(),
-        func.coalesce(func.sum(case((per_customer.c.n >= 2, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((before, 0), else_=1)), 0),
-    ).select_from(per_customer)
-    active, repeat, new = (int(v) for v in conn.execute(query).one())
-    return CustomerFigures(active=active, new=new, returning=active - new, repeat_buyers=repeat)
 
 
 def retention_cohorts(conn: AnyConn, scope: Scope) -> list[CohortCell]:

@@ -121,3 +121,41 @@ class DailyRiders(SQLModel, table=True):
     """Delivered with both a pick-up and a delivery time (the average's denominator)."""
     delivery_s: float = 0.0
     """Their pick-up to delivery seconds, summed."""
+
+
+class DailyProducts(SQLModel, table=True):
+    """A product's lines (not cancelled) in counted orders per store and local day (the product ranking)."""
+
+    __tablename__ = "analytics_daily_products"
+
+    store_id: str = Field(primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    sku: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    """The largest of the day's line names (the ranking shows the largest over its days)."""
+    quantity: int = 0
+    orders: int = 0
+    """Orders with a line of the product (an order is on one store and day, so these add up)."""
+    revenue_fen: int = 0
+
+
+class DailyStations(SQLModel, table=True):
+    """A station's kitchen tickets per store and local day of the orders: counts, time sum and maximum, late ones."""
+
+    __tablename__ = "analytics_daily_stations"
+
+    store_id: str = Field(primary_key=True, max_length=64)
+    """The order's store (what a scope filters on)."""
+    day: date = Field(primary_key=True)
+    ticket_store_id: str = Field(primary_key=True, max_length=64)
+    """The tickets' own store, which the figures report."""
+    station_code: str = Field(primary_key=True, max_length=64)
+    tickets: int = 0
+    bumped: int = 0
+    """Sent and bumped (the average's denominator)."""
+    ticket_s: float = 0.0
+    """Their sent-to-bumped seconds, summed."""
+    longest_s: float | None = None
+    late: int = 0
+    late_after_s: int = 480
+    """The station's threshold ``late`` was counted with (a refresh recounts days whose station changed it)."""

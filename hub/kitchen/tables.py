@@ -32,3 +32,6 @@ class KitchenTicketRecord(SQLModel, table=True):
     resends: int = 0
     """Times re-published because no edge confirmed it (see ``hub.kitchen.resends``)."""
     next_resend_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime, sa_column_kwargs={"onupdate": utcnow})
+    """Set by every update of the row (sent, bumped, recalled, re-queued...); None until the first. The
+    analytics' kitchen rollup finds changed tickets by it (a ticket's own changes leave its order as it was)."""

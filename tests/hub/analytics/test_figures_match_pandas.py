@@ -10,13 +10,15 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
 from hub.analytics.campaign_queries import campaign_funnel
-from hub.analytics.catalogue_queries import customers_by_area, product_ranking
-from hub.analytics.customer_rollup import rollup_retention_cohorts
+from hub.analytics.catalogue_queries import customers_by_area
+from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.operations_queries import kitchen_times, rider_performance
+from hub.analytics.product_rollup import rollup_product_ranking
 from hub.analytics.rider_rollup import rollup_rider_performance
 from hub.analytics.rollup import refresh_rollups
-from hub.analytics.sales_queries import customer_figures, retention_cohorts, sales_by_day
+from hub.analytics.sales_queries import retention_cohorts, sales_by_day
 from hub.analytics.scope import Scope
+from hub.analytics.station_rollup import rollup_kitchen_times
 from tests.databases import postgres_database, sqlite_database
 from tests.hub.analytics import pandas_reference as ref
 from tests.hub.analytics.generated_data import NOW, Generated, generate, load
@@ -25,6 +27,7 @@ DAY_FROM, DAY_TO = date(2026, 3, 1), date(2026, 4, 19)
 SCOPES = [None, ["la"], ["sh"]]
 COHORTS = {"live": retention_cohorts, "rollup": rollup_retention_cohorts}
 RIDERS = {"live": rider_performance, "rollup": rollup_rider_performance}
+STATIONS = {"live": kitchen_times, "rollup": rollup_kitchen_times}
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +79,7 @@ def test_active_new_returning_customers_and_repeat_rate_by_purchase_days(
     conn: Connection, data: Generated, stores: list[str] | None
 ) -> None:
     scope = Scope(None if stores is None else tuple(stores), date(2026, 3, 20), DAY_TO)
-    got = customer_figures(conn, scope)
+    got = rollup_customer_figures(conn, scope)
     expected = ref.customers(data, stores, scope.day_from, scope.day_to)
     assert (got.active, got.new, got.returning, got.repeat_buyers) == (
         expected["active"],
@@ -113,7 +116,7 @@ def test_retention_cohorts_of_a_later_period_leave_out_earlier_customers(
 @pytest.mark.parametrize("stores", SCOPES)
 def test_product_ranking(conn: Connection, data: Generated, stores: list[str] | None) -> None:
     scope = Scope(None if stores is None else tuple(stores), DAY_FROM, DAY_TO)
-    got = [(p.sku, p.quantity, p.orders, p.revenue_fen) for p in product_ranking(conn, scope)]
+    got = [(p.sku, p.quantity, p.orders, p.revenue_fen) for p in rollup_product_ranking(conn, scope)]
     assert got == ref.products(data, stores, DAY_FROM, DAY_TO)
 
 
@@ -147,10 +150,13 @@ def test_rider_performance(conn: Connection, data: Generated, stores: list[str] 
         assert r.store_id == r.rider_id.split("-")[0]
 
 
+@pytest.mark.parametrize("source", STATIONS)
 @pytest.mark.parametrize("stores", SCOPES)
-def test_kitchen_ticket_times_per_station(conn: Connection, data: Generated, stores: list[str] | None) -> None:
+def test_kitchen_ticket_times_per_station(
+    conn: Connection, data: Generated, stores: list[str] | None, source: str
+) -> None:
     scope = Scope(None if stores is None else tuple(stores), DAY_FROM, DAY_TO)
-    got = {(s.store_id, s.station_code): s for s in kitchen_times(conn, scope)}
+    got = {(s.store_id, s.station_code): s for s in STATIONS[source](conn, scope)}
     expected = ref.stations(data, stores, DAY_FROM, DAY_TO)
     assert set(got) == set(expected)
     for key, s in got.items():
