@@ -22,12 +22,10 @@ from sqlmodel import Session
 from hub.billing.balance_changes import successful_payment
 from hub.billing.errors import InvalidEntry
 from hub.billing.ledger import EntryKind
+from hub.billing.payments.notices import refund_key
 from hub.billing.payments.port import PaymentStatus, Provider, RefundRequest
+from hub.billing.service import PROVIDER_ACTOR
 from hub.billing.tables import LedgerEntryRecord, PaymentOrderRecord, PaymentRecord
-
-PROVIDER_ACTOR = "provider:"
-"""The actor of a top-up booked from a provider's payment notice (``provider:wechat``)."""
-
 
 PAID_BACK_BY_PROVIDER = frozenset({Provider.WECHAT, Provider.ALIPAY})
 """Cash and transfers (``manual``) are paid back by hand: the refund is only booked."""
@@ -59,7 +57,7 @@ def record_refund(
     paid = successful_payment(session, reference)
     session.add(
         PaymentRecord(
-            key=f"{provider}:{reference}:refund:{refund_id}",  # as notices.notice_key names a refund
+            key=refund_key(provider, reference, refund_id),
             provider=provider,
             reference=reference,
             transaction_id=paid.transaction_id if paid is not None else "",

@@ -105,6 +105,10 @@ def open_payment_order(
     return order
 
 
+PROVIDER_ACTOR = "provider:"
+"""The actor of what a provider's notice booked (``provider:wechat``)."""
+
+
 def top_up_key(reference: str) -> str:
     return f"top_up:{reference}"
 
@@ -140,7 +144,7 @@ def apply_notice(session: Session, notice: PaymentNotice, *, business_date: date
             recorded_at=now,
         )
     )
-    actor = f"provider:{notice.provider}"
+    actor = f"{PROVIDER_ACTOR}{notice.provider}"
     if record.status is PaymentStatus.SUCCESS:
         entry = LedgerEntry(
             top_up_key(notice.reference),
@@ -186,9 +190,9 @@ def statement_money(
     for r in rows:
         if not first <= r.business_date <= last:
             continue
-        if r.kind in (EntryKind.TOP_UP, EntryKind.REFUND) and r.actor.startswith("provider:"):
+        if r.kind in (EntryKind.TOP_UP, EntryKind.REFUND) and r.actor.startswith(PROVIDER_ACTOR):
             order = session.get(PaymentOrderRecord, r.refers_to or "") if r.kind == EntryKind.TOP_UP else None
-            provider = Provider(order.provider) if order is not None else Provider(r.actor.removeprefix("provider:"))
+            provider = Provider(order.provider) if order is not None else Provider(r.actor.removeprefix(PROVIDER_ACTOR))
             payments.append(PaymentLine(r.at, r.key, provider, r.amount_fen, r.refers_to or ""))
         else:
             charges.append(ChargeLine(r.business_date, r.key, _describe(r), -r.amount_fen))

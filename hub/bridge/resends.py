@@ -54,7 +54,3 @@ class ResendFilter:
             self._settled[key] = None
             while len(self._settled) > self._remember:
                 self._settled.popitem(last=False)
-
-    @property
-    def waiting(self) -> int:
-        return len(self._waiting)

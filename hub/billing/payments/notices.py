@@ -66,10 +66,15 @@ class NoticeDecision:
         return self.verdict is not Verdict.TOO_EARLY
 
 
+def refund_key(provider: str, reference: str, refund_id: str) -> str:
+    """The unique key of one refund of an order, whoever asked for it (a notice, or our own request)."""
+    return f"{provider}:{reference}:refund:{refund_id}"
+
+
 def notice_key(notice: PaymentNotice) -> str:
     """The unique key of what a notice changes: the payment, one refund, or the close of an order."""
     if notice.status in (PaymentStatus.REFUND, PaymentStatus.REFUND_FAILED):
-        return f"{notice.provider}:{notice.reference}:refund:{notice.refund_id}"
+        return refund_key(str(notice.provider), notice.reference, notice.refund_id or "")
     if notice.status is PaymentStatus.CLOSED:
         return f"{notice.provider}:{notice.reference}:closed"
     return f"{notice.provider}:{notice.reference}:payment"
