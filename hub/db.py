@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from hub.pool_ping import ping_after_idle
+
 
 @dataclass
 class Database:
@@ -27,7 +29,7 @@ class Database:
     def from_url(cls, url: str, *, pool_size: int = 10, sqlite_busy_timeout_s: float = 30.0) -> Database:
         parsed = make_url(url)
         # Statement parameters carry customers' phones and notes: never in an error, so never in a log.
-        kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
+        kwargs: dict[str, Any] = {"hide_parameters": True}
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database
             if database and database != ":memory:":
@@ -38,6 +40,7 @@ class Database:
                 parsed = parsed.set(drivername="postgresql+psycopg")
             kwargs.update(pool_size=pool_size, max_overflow=pool_size)
         engine = create_engine(parsed, **kwargs)
+        ping_after_idle(engine)
         if engine.dialect.name == "sqlite":
             busy_ms = int(sqlite_busy_timeout_s * 1000)
             event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_ms))

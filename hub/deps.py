@@ -37,14 +37,18 @@ async def get_session(ctx: ContextDep) -> AsyncIterator[Session]:
     A request keeps its connection until its response model is validated, which FastAPI does on
     the worker threads. Unbounded, requests waiting for a connection would hold every thread while
     finished requests wait for one to let go of theirs (a deadlock under load). Waiting for a slot
-    here holds neither a thread nor a connection. Closing runs on a small limiter of its own.
+    here holds neither a thread nor a connection. Closing a session still in a transaction runs on a
+    small limiter of its own; one the endpoint committed is closed on the event loop (no I/O left).
     """
     async with ctx.session_slots():
         session = ctx.db.sessions()
         try:
             yield session
         finally:
-            await anyio.to_thread.run_sync(session.close, limiter=ctx.session_close_limiter)
+            if session.in_transaction():  # it holds a connection: closing rolls back, a round trip
+                await anyio.to_thread.run_sync(session.close, limiter=ctx.session_close_limiter)
+            else:  # committed (or never used): nothing to give back but the objects, no thread hop
+                session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

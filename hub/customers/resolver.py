@@ -30,6 +30,24 @@ RETURNING id
 """
 )
 
+_PG_FIND_OR_CREATE = text(  # one key: its owner, or a new customer with that key, in one round trip
+    """
+WITH found AS (
+    SELECT customer_id FROM customer_identities WHERE kind = :kind AND namespace = :namespace AND value = :value
+), c AS (
+    INSERT INTO customers (id, display_name, home_store_id, created_at, updated_at)
+    SELECT :id, :display_name, :home_store_id, :at, :at WHERE NOT EXISTS (SELECT 1 FROM found)
+    RETURNING id
+), i AS (
+    INSERT INTO customer_identities (customer_id, kind, namespace, value, created_at)
+    SELECT c.id, :kind, :namespace, :value, :at FROM c
+    ON CONFLICT (kind, namespace, value) DO NOTHING
+    RETURNING customer_id
+)
+SELECT (SELECT customer_id FROM found) AS found, (SELECT customer_id FROM i) AS created
+"""
+)
+
 
 def find_owners(conn: Connection | Session, keys: list[IdentityKey]) -> dict[IdentityKey, str]:
     if not keys:
@@ -97,6 +115,11 @@ def resolve_customer(
     conn: Connection | Session, keys: list[IdentityKey], *, display_name: str | None, store_id: str | None, at: datetime
 ) -> tuple[str, bool]:
     """(customer id, created). Keys come in priority order; unknown keys are attached to the customer."""
+    dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
+    if len(keys) == 1 and dialect == "postgresql":  # the order intake's common case: a phone
+        resolved = _find_or_create_one(conn, keys[0], display_name=display_name, store_id=store_id, at=at)
+        if resolved is not None:
+            return resolved
     owners = find_owners(conn, keys)
     if owners:
         customer_id = next(owners[k] for k in keys if k in owners)
@@ -115,6 +138,30 @@ def resolve_customer(
     for key in keys[1:]:
         _insert_identity(conn, winner, key, at)
     return winner, False
+
+
+def _find_or_create_one(
+    conn: Connection | Session, key: IdentityKey, *, display_name: str | None, store_id: str | None, at: datetime
+) -> tuple[str, bool] | None:
+    """(customer id, created) for a single key in one statement on PostgreSQL; None when a concurrent
+    request created that key's customer in between (our customer row is dropped, the caller looks again)."""
+    customer_id = new_id()
+    params = dict(
+        id=customer_id,
+        display_name=display_name or "",
+        home_store_id=store_id,
+        at=at,
+        kind=key.kind.value,
+        namespace=key.namespace,
+        value=key.value,
+    )
+    row = conn.execute(_PG_FIND_OR_CREATE, params).one()
+    if row.found is not None:
+        return str(row.found), False
+    if row.created is not None:
+        return str(row.created), True
+    conn.execute(delete(customers).where(customers.c.id == customer_id))  # lost the race for this key
+    return None
 
 
 def move_identities(conn: Connection | Session, source_id: str, target_id: str) -> None:

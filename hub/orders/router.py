@@ -9,6 +9,7 @@ from hub.deps import ContextDep, ManagerDep, PrincipalDep, SessionDep, require
 from hub.errors import Forbidden
 from hub.kernel.principal import Principal
 from hub.kernel.roles import Role
+from hub.model_response import model_response
 from hub.orders import changes, refunds, service
 from hub.orders.domain import OrderStatus
 from hub.orders.masked_views import masked_events, masked_order, masked_refund
@@ -32,9 +33,7 @@ READERS = frozenset({Role.ADMIN, Role.OPERATOR, Role.STORE_MANAGER, Role.FINANCE
         **problem_responses(409),
     },
 )
-def place_order(
-    ctx: ContextDep, session: SessionDep, principal: PrincipalDep, body: OrderIn, response: Response
-) -> OrderOut:
+def place_order(ctx: ContextDep, session: SessionDep, principal: PrincipalDep, body: OrderIn) -> Response:
     """Place an order. ``(channel, external_id)`` (and the store, for store-scoped channels such as
     ``manual``, ``phone``, ``walk-in``) is the idempotency key: a retry returns the first order (200);
     the same key with another request is refused (422)."""
@@ -45,13 +44,10 @@ def place_order(
         ctx.wake_relay()
     else:
         ctx.metrics.orders_replayed.inc()
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
-    if placed.view is not None:
-        return masked_order(placed.view, principal)
-    return masked_order(
-        service.order_view(session, service.visible_order(session, principal, placed.order_id)), principal
-    )
+    view = placed.view or service.order_view(session, service.visible_order(session, principal, placed.order_id))
+    if placed.created:
+        return model_response(masked_order(view, principal), status.HTTP_201_CREATED)
+    return model_response(masked_order(view, principal), status.HTTP_200_OK, {"Idempotent-Replayed": "true"})
 
 
 def _reader(principal: PrincipalDep) -> None:
