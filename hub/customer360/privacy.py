@@ -135,9 +135,9 @@ def erase_customer(session: Session, principal: Principal, customer: Customer) -
     """Anonymise the customer's whole merged family in place; the caller commits. Idempotent.
     Returns the family's ids, the surviving customer first."""
     root, family = merged_family(session, customer)
-    for cid in family:
-        _erase_one(session, cid)
     now = utcnow()
+    for cid in family:
+        _erase_one(session, cid, now)
     session.execute(
         update(customers).where(customers.c.id.in_(family)).values(display_name="", anonymised_at=now, updated_at=now)
     )
@@ -153,15 +153,15 @@ def erase_customer(session: Session, principal: Principal, customer: Customer) -
     return family
 
 
-def _erase_one(session: Session, cid: str) -> None:
+def _erase_one(session: Session, cid: str, now: datetime) -> None:
     for name in ("identities", "profile", "addresses", "consents"):
         session.execute(delete(T[name]).where(T[name].c.customer_id == cid))
     session.execute(delete(T["tags"]).where(T["tags"].c.customer_id == cid, T["tags"].c.source == "manual"))
     session.execute(
         update(orders)
         .where(orders.c.customer_id == cid)
-        .values(delivery_address=None, delivery_lat=None, delivery_lon=None, notes=None)
-    )
+        .values(delivery_address=None, delivery_lat=None, delivery_lon=None, notes=None, updated_at=now)
+    )  # updated: the analytics refresh rewrites their days (the areas' rollup keeps no erased drop-off)
     session.execute(
         update(order_lines)
         .where(order_lines.c.order_id.in_(select(orders.c.id).where(orders.c.customer_id == cid)))

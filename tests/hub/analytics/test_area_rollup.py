@@ -6,15 +6,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
 from hub.analytics.area_rollup import rollup_customers_by_area
 from hub.analytics.catalogue_queries import customers_by_area
+from hub.analytics.rollup import refresh_rollups
 from hub.analytics.scope import Scope
 from hub.orders.api import orders_table
 from tests.hub.analytics.generated_data import NOW
 from tests.hub.analytics.rollup_support import COHORT_SCOPES, refresh
+from tests.hub.seed import SeededStore, order_body
 
 AREA_SCOPES = [*COHORT_SCOPES, Scope(("la", "sh"), date(2026, 3, 1), date(2026, 4, 19))]
 CHAIN_MARCH = Scope(None, date(2026, 3, 1), date(2026, 3, 31))
@@ -91,3 +94,35 @@ def test_the_area_rollup_follows_cancelled_moved_and_new_orders(engine: Engine) 
     refresh(engine, later)
     assert all(_same(engine))
     assert _cell(engine, CHAIN_MARCH, far) == (1, 2, 1700)
+
+
+def test_a_customer_merge_and_an_erasure_reach_the_area_rollup(
+    client: TestClient, admin_headers: dict[str, str], store: SeededStore
+) -> None:
+    """Both change orders (their customer, their drop-off) through the CRM, which stamps them updated."""
+    engine = client.app.state.ctx.db.engine  # type: ignore[attr-defined]
+    ever = Scope(None, date(2000, 1, 1), date(2100, 12, 31))
+
+    def refreshed() -> list[tuple[int, int]]:
+        with engine.begin() as conn:
+            refresh_rollups(conn, now=NOW)
+        with engine.connect() as conn:
+            cells = rollup_customers_by_area(conn, ever)
+            assert cells == customers_by_area(conn, ever)
+        return [(a.customers, a.orders) for a in cells]
+
+    placed = [
+        client.post("/orders", json=order_body(store.store_id, customer={"phone": p}), headers=admin_headers).json()
+        for p in ("13812345678", "13987654321")
+    ]
+    assert refreshed() == [(2, 2)]  # one drop-off cell, two customers
+    with engine.begin() as conn:  # as if placed long before the watermark: only a change brings them back
+        conn.execute(update(orders_table).values(updated_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    assert refreshed() == [(2, 2)]
+    target, source = (o["customer_id"] for o in placed)
+    merged = client.post(f"/customers/{target}/merge", json={"source_customer_id": source}, headers=admin_headers)
+    assert merged.status_code == 200, merged.text
+    assert refreshed() == [(1, 2)]
+    erased = client.post(f"/customers/{target}/erase", headers=admin_headers)
+    assert erased.status_code == 200, erased.text
+    assert refreshed() == []  # their drop-offs are gone from the rollup too
