@@ -2,7 +2,8 @@
 
 Erasure removes names, phones and every other identity, the profile, addresses, consents,
 manual tags, and the delivery addresses and notes on their orders; the customer row, order
-amounts and times, points and coupons remain (anonymous), so sales figures do not change.
+amounts and times, points and coupons remain (anonymous), so sales figures do not change (the orders
+leave the customers-by-area figures, which count drop-off positions, at the analytics' next refresh).
 
 Both act on the customer's whole merged family: the surviving customer and every customer merged
 into it (whose rows keep their names and sent messages), whichever of them the request names.
