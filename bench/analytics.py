@@ -26,6 +26,7 @@ from typing import Any
 from bench_support import postgres
 from sqlalchemy import text
 
+from hub.analytics.area_rollup import rollup_customers_by_area
 from hub.analytics.campaign_queries import campaign_funnel
 from hub.analytics.catalogue_queries import customers_by_area
 from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
@@ -175,7 +176,8 @@ def queries(window: Scope) -> dict[str, Callable[[Any], Any]]:
         "retention cohorts (live SQL)": lambda c: retention_cohorts(c, window),
         "retention cohorts (rollup)": lambda c: rollup_retention_cohorts(c, window),
         "product ranking (rollup)": lambda c: rollup_product_ranking(c, window),
-        "customers by area": lambda c: customers_by_area(c, window),
+        "customers by area (live SQL)": lambda c: customers_by_area(c, window),
+        "customers by area (rollup)": lambda c: rollup_customers_by_area(c, window),
         "rider performance (live SQL)": lambda c: rider_performance(c, window),
         "rider performance (rollup)": lambda c: rollup_rider_performance(c, window),
         "kitchen ticket times (live SQL)": lambda c: kitchen_times(c, window),

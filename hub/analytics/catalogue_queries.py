@@ -1,5 +1,6 @@
 """Product ranking (its rows; read from :mod:`hub.analytics.product_rollup`) and customers by area (delivery
-drop-offs on a grid)."""
+drop-offs on a grid; ``GET /analytics/areas`` reads :mod:`hub.analytics.area_rollup`, the live query here is
+the tests' and the bench's reference)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,10 @@
 - ``analytics_daily_products``: quantity, orders and line revenue per store, day and sku
   (``GET /analytics/products``, :mod:`hub.analytics.product_rollup`);
 - ``analytics_daily_stations``: kitchen tickets, times and late ones per store, day and station
-  (``GET /analytics/kitchen``, :mod:`hub.analytics.station_rollup`).
+  (``GET /analytics/kitchen``, :mod:`hub.analytics.station_rollup`);
+- ``analytics_daily_area_customers``: counted delivery orders and revenue per day, store, drop-off grid cell
+  and customer, distinct customers counted at read time (``GET /analytics/areas``,
+  :mod:`hub.analytics.area_rollup`).
 
 Each refresh finds the (store, local day) pairs of orders changed since the orders' watermark (their
 ``updated_at``, through ``ix_orders_updated_at``), of deliveries changed since the deliveries' one
@@ -19,7 +22,8 @@ one (``ix_kitchen_tickets_updated_at``: a bump or a recall changes the ticket), 
 pairs from the orders and upserts them, then moves the watermarks. It re-reads a margin before each
 watermark, so a change committed late by a long transaction is still picked up. The figures read from
 the rollups are those of the live queries (:func:`hub.analytics.sales_queries.sales_by_day`,
-``retention_cohorts``, :func:`hub.analytics.operations_queries.rider_performance`, ``kitchen_times``;
+``retention_cohorts``, :func:`hub.analytics.operations_queries.rider_performance`, ``kitchen_times``,
+:func:`hub.analytics.catalogue_queries.customers_by_area`;
 the customers' figures and the product ranking have no live query left, the tests compare them with
 pandas), without scanning orders. An order's ``placed_at`` never changes (the orders domain keeps it),
 so a changed order's day is the day it already counted on.
@@ -35,6 +39,7 @@ from sqlalchemy import Index, delete, func, select, text
 from sqlalchemy.sql.expression import FromClause
 
 from hub.analytics import sources as src
+from hub.analytics.area_rollup import rewrite_area_days
 from hub.analytics.customer_rollup import rewrite_purchase_days
 from hub.analytics.local_days import in_days, in_stores, order_day, orders_with_stores, read_day
 from hub.analytics.product_rollup import rewrite_product_days
@@ -70,6 +75,7 @@ ROLLUP_TABLES = (
     "analytics_daily_riders",
     "analytics_daily_products",
     "analytics_daily_stations",
+    "analytics_daily_area_customers",
 )
 Pairs = set[tuple[str, date]]
 daily = DailySales.__table__  # type: ignore[attr-defined]
@@ -136,6 +142,7 @@ def refresh_rollups(conn: AnyConn, *, now: datetime) -> int:
         _rewrite(conn, block)
         rewrite_purchase_days(conn, block)
         rewrite_product_days(conn, block)
+        rewrite_area_days(conn, block)
     for block in _blocks(by_orders | by_deliveries):
         rewrite_rider_days(conn, block)
     for block in _blocks(by_orders | by_stations):

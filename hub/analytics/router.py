@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from hub.analytics.area_rollup import rollup_customers_by_area
 from hub.analytics.campaign_queries import campaign_funnel
-from hub.analytics.catalogue_queries import customers_by_area
 from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
 from hub.analytics.gaps import GAPS
 from hub.analytics.product_rollup import rollup_product_ranking
@@ -106,8 +106,8 @@ def sales(ctx: ContextDep, session: SessionDep, scope: ScopeDep) -> SalesOut:
 
 @router.post("/sales/refresh", response_model=RollupRefreshOut)
 def refresh_sales(ctx: ContextDep, session: SessionDep, _op: OperatorDep) -> RollupRefreshOut:
-    """Bring the rollups (sales, customers, cohorts, riders, products, kitchen) up to date now (after an import or
-    other bulk change of orders)."""
+    """Bring the rollups (sales, customers, cohorts, riders, products, kitchen, areas) up to date now (after an
+    import or other bulk change of orders)."""
     rewritten = refresh_rollups(session, now=ctx.clock())
     session.commit()
     return RollupRefreshOut(
@@ -157,8 +157,13 @@ def products(session: SessionDep, scope: ScopeDep, limit: Annotated[int, Query(g
 
 @router.get("/areas", response_model=list[AreaOut])
 def areas(session: SessionDep, scope: ScopeDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AreaOut]:
-    """Customers, orders and revenue per 0.01 degree cell of delivery drop-offs."""
-    return [AreaOut.model_validate(a) for a in customers_by_area(session, scope, limit)]
+    """Customers, orders and revenue per 0.01 degree cell of delivery drop-offs (counted orders), the cells
+    with the most orders first.
+
+    Read from the areas' daily rollup, as fresh as the job's last refresh (``analytics_rollup_interval_s``,
+    or ``POST /analytics/sales/refresh``).
+    """
+    return [AreaOut.model_validate(a) for a in rollup_customers_by_area(session, scope, limit)]
 
 
 @router.get("/riders", response_model=list[RiderOut])

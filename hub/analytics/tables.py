@@ -1,4 +1,5 @@
-"""Analytics' own tables: churn model fits and scores, and the rollups (sales, purchase days, riders)."""
+"""Analytics' own tables: churn model fits and scores, and the rollups (sales, purchase days, riders, products,
+stations, areas)."""
 
 from __future__ import annotations
 
@@ -159,3 +160,28 @@ class DailyStations(SQLModel, table=True):
     late: int = 0
     late_after_s: int = 480
     """The station's threshold ``late`` was counted with (a refresh recounts days whose station changed it)."""
+
+
+NO_CUSTOMER = ""
+"""``customer_id`` of :class:`DailyAreaCustomers` rows for orders with no customer (counted in orders and
+revenue, not in customers, as ``count(distinct customer_id)`` leaves out nulls)."""
+
+
+class DailyAreaCustomers(SQLModel, table=True):
+    """A customer's counted delivery orders per local day, store and drop-off grid cell (customers by area).
+
+    Day first in the key: a chain-wide window reads one range of it. Distinct customers over several days
+    are counted at read time from these rows (a customer on two days of the window is one customer).
+    """
+
+    __tablename__ = "analytics_daily_area_customers"
+
+    day: date = Field(primary_key=True)
+    store_id: str = Field(primary_key=True, max_length=64)
+    lat_cell: int = Field(primary_key=True)
+    lon_cell: int = Field(primary_key=True)
+    """floor(drop-off coordinate / ``AREA_CELL_DEG``)."""
+    customer_id: str = Field(primary_key=True, max_length=36)
+    """:data:`NO_CUSTOMER` for the cell's orders with no customer."""
+    orders: int = 0
+    revenue_fen: int = 0

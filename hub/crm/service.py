@@ -164,7 +164,8 @@ def merge(session: Session, principal: Principal, target: Customer, source_id: s
         raise Conflict(f"customer {target.id} was merged into {target.merged_into_id}; merge into that one")
     now = utcnow()
     move_identities(session, source.id, target.id)
-    session.execute(update(Order).where(col(Order.customer_id) == source.id).values(customer_id=target.id))
+    moved = update(Order).where(col(Order.customer_id) == source.id)
+    session.execute(moved.values(customer_id=target.id, updated_at=now))  # the analytics refresh recounts their days
     merge_profile(session, source.id, target.id)
     events.publish(session, CustomersMerged(source_id=source.id, target_id=target.id))
     merge_stats(session, source.id, target.id)

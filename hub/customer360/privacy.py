@@ -2,7 +2,8 @@
 
 Erasure removes names, phones and every other identity, the profile, addresses, consents,
 manual tags, and the delivery addresses and notes on their orders; the customer row, order
-amounts and times, points and coupons remain (anonymous), so sales figures do not change.
+amounts and times, points and coupons remain (anonymous), so sales figures do not change (the orders
+leave the customers-by-area figures, which count drop-off positions, at the analytics' next refresh).
 
 Both act on the customer's whole merged family: the surviving customer and every customer merged
 into it (whose rows keep their names and sent messages), whichever of them the request names.
@@ -135,9 +136,9 @@ def erase_customer(session: Session, principal: Principal, customer: Customer) -
     """Anonymise the customer's whole merged family in place; the caller commits. Idempotent.
     Returns the family's ids, the surviving customer first."""
     root, family = merged_family(session, customer)
-    for cid in family:
-        _erase_one(session, cid)
     now = utcnow()
+    for cid in family:
+        _erase_one(session, cid, now)
     session.execute(
         update(customers).where(customers.c.id.in_(family)).values(display_name="", anonymised_at=now, updated_at=now)
     )
@@ -153,15 +154,15 @@ def erase_customer(session: Session, principal: Principal, customer: Customer) -
     return family
 
 
-def _erase_one(session: Session, cid: str) -> None:
+def _erase_one(session: Session, cid: str, now: datetime) -> None:
     for name in ("identities", "profile", "addresses", "consents"):
         session.execute(delete(T[name]).where(T[name].c.customer_id == cid))
     session.execute(delete(T["tags"]).where(T["tags"].c.customer_id == cid, T["tags"].c.source == "manual"))
     session.execute(
         update(orders)
         .where(orders.c.customer_id == cid)
-        .values(delivery_address=None, delivery_lat=None, delivery_lon=None, notes=None)
-    )
+        .values(delivery_address=None, delivery_lat=None, delivery_lon=None, notes=None, updated_at=now)
+    )  # updated: the analytics refresh rewrites their days (the areas' rollup keeps no erased drop-off)
     session.execute(
         update(order_lines)
         .where(order_lines.c.order_id.in_(select(orders.c.id).where(orders.c.customer_id == cid)))

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
+from hub.analytics.area_rollup import rollup_customers_by_area
 from hub.analytics.campaign_queries import campaign_funnel
 from hub.analytics.catalogue_queries import customers_by_area
 from hub.analytics.customer_rollup import rollup_customer_figures, rollup_retention_cohorts
@@ -28,6 +29,7 @@ SCOPES = [None, ["la"], ["sh"]]
 COHORTS = {"live": retention_cohorts, "rollup": rollup_retention_cohorts}
 RIDERS = {"live": rider_performance, "rollup": rollup_rider_performance}
 STATIONS = {"live": kitchen_times, "rollup": rollup_kitchen_times}
+AREAS = {"live": customers_by_area, "rollup": rollup_customers_by_area}
 
 
 @pytest.fixture(scope="module")
@@ -120,12 +122,17 @@ def test_product_ranking(conn: Connection, data: Generated, stores: list[str] | 
     assert got == ref.products(data, stores, DAY_FROM, DAY_TO)
 
 
+@pytest.mark.parametrize("source", AREAS)
 @pytest.mark.parametrize("stores", SCOPES)
-def test_customers_by_area(conn: Connection, data: Generated, stores: list[str] | None) -> None:
+def test_customers_by_area(conn: Connection, data: Generated, stores: list[str] | None, source: str) -> None:
     scope = Scope(None if stores is None else tuple(stores), DAY_FROM, DAY_TO)
-    got = {a.area: (a.customers, a.orders, a.revenue_fen) for a in customers_by_area(conn, scope)}
-    assert got == ref.areas(data, stores, DAY_FROM, DAY_TO)
+    cells = AREAS[source](conn, scope)
+    got = {a.area: (a.customers, a.orders, a.revenue_fen) for a in cells}
+    expected = ref.areas(data, stores, DAY_FROM, DAY_TO)
+    assert got == expected
     assert len(got) >= 10
+    assert [a.orders for a in cells] == sorted((a.orders for a in cells), reverse=True)
+    assert any(c < n for c, n, _ in expected.values())  # customers with several orders in a cell: distinct
 
 
 @pytest.mark.parametrize("source", RIDERS)
