@@ -6,6 +6,8 @@ of the tickets' insert), right after the order's own statement; elsewhere as one
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import datetime
 
 from sqlalchemy import select, text, update
@@ -19,20 +21,18 @@ from hub.outbox.writer import outbox_row, outbox_table
 
 tickets_table = KitchenTicketRecord.__table__  # type: ignore[attr-defined]
 
-_PG_NEW_TICKETS = text(
+_PG_NEW_TICKETS = text(  # the rows come as one JSON array (json_to_recordset), the payloads in base64
     """
-WITH m AS (
+WITH u AS (
+    SELECT * FROM json_to_recordset(CAST(:rows AS json))
+         AS u(message_id text, topic text, payload text, qos int, retain boolean,
+              ticket_id text, order_id text, store_id text, station_code text, revision int)
+), m AS (
     INSERT INTO outbox (message_id, topic, payload, qos, retain, created_at, attempts)
-    SELECT u.message_id, u.topic, u.payload, u.qos, u.retain, :outbox_at, 0
-    FROM unnest(CAST(:m_id AS text[]), CAST(:m_topic AS text[]), CAST(:m_payload AS bytea[]),
-                CAST(:m_qos AS int[]), CAST(:m_retain AS boolean[]))
-         AS u(message_id, topic, payload, qos, retain)
+    SELECT u.message_id, u.topic, decode(u.payload, 'base64'), u.qos, u.retain, :outbox_at, 0 FROM u
 )
 INSERT INTO kitchen_tickets (ticket_id, order_id, store_id, station_code, revision, outbox_message_id, created_at)
-SELECT u.ticket_id, u.order_id, u.store_id, u.station_code, u.revision, u.message_id, :at
-FROM unnest(CAST(:t_id AS text[]), CAST(:t_order AS text[]), CAST(:t_store AS text[]), CAST(:t_station AS text[]),
-            CAST(:t_revision AS int[]), CAST(:m_id AS text[]))
-     AS u(ticket_id, order_id, store_id, station_code, revision, message_id)
+SELECT u.ticket_id, u.order_id, u.store_id, u.station_code, u.revision, u.message_id, :at FROM u
 """
 )
 
@@ -49,22 +49,24 @@ def queue_new_tickets(
     ]
     bind = conn.get_bind() if isinstance(conn, Session) else conn
     if bind.dialect.name == "postgresql":
+        rows_json = [
+            {
+                "message_id": r["message_id"],
+                "topic": r["topic"],
+                "payload": base64.b64encode(r["payload"]).decode("ascii"),
+                "qos": r["qos"],
+                "retain": r["retain"],
+                "ticket_id": t.ticket_id,
+                "order_id": t.order_id,
+                "store_id": t.store_id,
+                "station_code": t.station_id,
+                "revision": t.revision,
+            }
+            for t, r in zip(tickets, rows, strict=True)
+        ]
         conn.execute(
             _PG_NEW_TICKETS,
-            {
-                "outbox_at": rows[0]["created_at"],
-                "at": at,
-                "m_id": [r["message_id"] for r in rows],
-                "m_topic": [r["topic"] for r in rows],
-                "m_payload": [r["payload"] for r in rows],
-                "m_qos": [r["qos"] for r in rows],
-                "m_retain": [r["retain"] for r in rows],
-                "t_id": [t.ticket_id for t in tickets],
-                "t_order": [t.order_id for t in tickets],
-                "t_store": [t.store_id for t in tickets],
-                "t_station": [t.station_id for t in tickets],
-                "t_revision": [t.revision for t in tickets],
-            },
+            {"outbox_at": rows[0]["created_at"], "at": at, "rows": json.dumps(rows_json, ensure_ascii=False)},
         )
         return
     conn.execute(outbox_table.insert(), rows)

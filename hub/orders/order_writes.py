@@ -41,11 +41,9 @@ WITH o AS (
                              modifiers, note, station_codes, allergens, cancelled)
     SELECT u.id, o.id, u.line_no, u.sku, u.name, u.quantity, u.unit_price_fen, u.total_fen,
            u.modifiers, u.note, u.station_codes, u.allergens, false
-    FROM o, unnest(CAST(:l_id AS text[]), CAST(:l_no AS int[]), CAST(:l_sku AS text[]), CAST(:l_name AS text[]),
-                   CAST(:l_qty AS int[]), CAST(:l_unit AS int[]), CAST(:l_total AS int[]),
-                   CAST(:l_mods AS json[]), CAST(:l_note AS text[]), CAST(:l_stations AS json[]),
-                   CAST(:l_allergens AS json[]))
-         AS u(id, line_no, sku, name, quantity, unit_price_fen, total_fen, modifiers, note, station_codes, allergens)
+    FROM o, json_to_recordset(CAST(:lines AS json))
+         AS u(id text, line_no int, sku text, name text, quantity int, unit_price_fen int, total_fen int,
+              modifiers json, note text, station_codes json, allergens json)
 ), e AS (
     INSERT INTO order_events (order_id, type, at, actor, data)
     SELECT o.id, 'order.placed', :updated_at, :actor, CAST(:event_data AS json) FROM o
@@ -75,22 +73,13 @@ def write_order(session: Session, new: NewOrder, *, at: datetime) -> bool:
 
 
 def _write_postgres(session: Session, new: NewOrder) -> bool:
-    lines = new.lines
+    lines = [{k: v for k, v in r.items() if k != "cancelled"} for r in new.lines]
     params: dict[str, Any] = {
         **new.values,
         "actor": new.actor,
         "event_data": json.dumps(new.event_data, ensure_ascii=False),
-        "l_id": [r["id"] for r in lines],
-        "l_no": [r["line_no"] for r in lines],
-        "l_sku": [r["sku"] for r in lines],
-        "l_name": [r["name"] for r in lines],
-        "l_qty": [r["quantity"] for r in lines],
-        "l_unit": [r["unit_price_fen"] for r in lines],
-        "l_total": [r["total_fen"] for r in lines],
-        "l_mods": [json.dumps(r["modifiers"], ensure_ascii=False) for r in lines],
-        "l_note": [r["note"] for r in lines],
-        "l_stations": [json.dumps(r["station_codes"], ensure_ascii=False) for r in lines],
-        "l_allergens": [json.dumps(r["allergens"], ensure_ascii=False) for r in lines],
+        # the lines as one JSON array (json_to_recordset): far cheaper to send than eleven typed arrays
+        "lines": json.dumps(lines, ensure_ascii=False),
     }
     return session.execute(_PG_WRITE, params).scalar() is not None
 
