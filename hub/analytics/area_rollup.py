@@ -14,10 +14,10 @@ from __future__ import annotations
 from sqlalchemy import case, delete, func, literal, select
 
 from hub.analytics import sources as src
-from hub.analytics.catalogue_queries import AreaFigures
+from hub.analytics.catalogue_queries import AreaFigures, area_figures
 from hub.analytics.local_days import in_days, in_stores, order_day, orders_with_stores
 from hub.analytics.scope import Scope
-from hub.analytics.sql_time import AREA_CELL_DEG, grid_cell
+from hub.analytics.sql_time import grid_cell
 from hub.analytics.tables import NO_CUSTOMER, DailyAreaCustomers
 from hub.kernel.sql_dialect import AnyConn, prepare
 
@@ -76,8 +76,4 @@ def rollup_customers_by_area(conn: AnyConn, scope: Scope, limit: int = 100) -> l
         .order_by(orders_n.desc(), c.lat_cell, c.lon_cell)
         .limit(limit)
     )
-    out = []
-    for la, lo, customers, n, revenue in conn.execute(query):
-        lat, lon = round(int(la) * AREA_CELL_DEG, 2), round(int(lo) * AREA_CELL_DEG, 2)
-        out.append(AreaFigures(f"{lat:.2f},{lon:.2f}", lat, lon, int(customers), int(n), int(revenue)))
-    return out
+    return area_figures(conn.execute(query))

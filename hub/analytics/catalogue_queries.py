@@ -4,7 +4,9 @@ the tests' and the bench's reference)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import distinct, func, select
 
@@ -55,8 +57,13 @@ def customers_by_area(conn: AnyConn, scope: Scope, limit: int = 100) -> list[Are
         .order_by(orders_n.desc(), lat_cell, lon_cell)
         .limit(limit)
     )
+    return area_figures(conn.execute(query))
+
+
+def area_figures(rows: Iterable[Any]) -> list[AreaFigures]:
+    """Rows of (lat cell, lon cell, customers, orders, revenue) as figures named by the cell's corner."""
     out = []
-    for la, lo, customers, n, revenue in conn.execute(query):
+    for la, lo, customers, n, revenue in rows:
         lat, lon = round(int(la) * AREA_CELL_DEG, 2), round(int(lo) * AREA_CELL_DEG, 2)
         out.append(AreaFigures(f"{lat:.2f},{lon:.2f}", lat, lon, int(customers), int(n), int(revenue)))
     return out

@@ -15,7 +15,7 @@ from hub.analytics.local_days import in_days, in_stores, month_of, order_day, or
 from hub.analytics.sales_queries import CohortCell, CustomerFigures
 from hub.analytics.scope import Scope
 from hub.analytics.tables import CustomerFirsts, PurchaseDay
-from hub.kernel.sql_dialect import AnyConn, one_of, prepare
+from hub.kernel.sql_dialect import AnyConn, is_postgres, one_of, prepare
 
 purchase_days = PurchaseDay.__table__  # type: ignore[attr-defined]
 firsts = CustomerFirsts.__table__  # type: ignore[attr-defined]
@@ -109,19 +109,38 @@ def rollup_customer_figures(conn: AnyConn, scope: Scope) -> CustomerFigures:
     """
     prepare(conn)
     p, f = purchase_days.c, firsts.c
+    # Grouped by byte order on PostgreSQL (ids are ASCII): sorting the window's rows by the database's
+    # collation was half of this query's time at 10M orders.
+    customer = p.customer_id.collate("C") if is_postgres(conn) else p.customer_id
     per_customer = (
-        select(p.customer_id, func.count(distinct(p.day)).label("n"))
+        select(customer.label("customer_id"), func.count(distinct(p.day)).label("n"))
         .where(p.day >= scope.day_from, p.day <= scope.day_to, in_stores(scope, p.store_id))
-        .group_by(p.customer_id)
+        .group_by(customer)
         .subquery("per_customer")
     )
-    before = exists().where(
-        f.customer_id == per_customer.c.customer_id, in_stores(scope, f.store_id), f.first_day < scope.day_from
+    active_and_repeat = (
+        select(
+            func.count().label("active"),
+            func.coalesce(func.sum(case((per_customer.c.n >= 2, 1), else_=0)), 0).label("repeat"),
+        )
+        .select_from(per_customer)
+        .subquery("active_and_repeat")
     )
-    query = select(
-        func.count(),
-        func.coalesce(func.sum(case((per_customer.c.n >= 2, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((before, 0), else_=1)), 0),
-    ).select_from(per_customer)
+    # New: a first day in the period in one of the scope's stores and none before it in any of them. Looked
+    # up from the few first days in the period (by their index), not for every active customer.
+    earlier = firsts.alias("earlier")
+    first_in_period = (
+        select(f.customer_id)
+        .where(f.first_day >= scope.day_from, f.first_day <= scope.day_to, in_stores(scope, f.store_id))
+        .distinct()
+        .subquery("first_in_period")
+    )
+    nothing_before = ~exists().where(
+        earlier.c.customer_id == first_in_period.c.customer_id,
+        in_stores(scope, earlier.c.store_id),
+        earlier.c.first_day < scope.day_from,
+    )
+    new_ones = select(func.count()).select_from(first_in_period).where(nothing_before)
+    query = select(active_and_repeat.c.active, active_and_repeat.c.repeat, new_ones.scalar_subquery())
     active, repeat, new = (int(v) for v in conn.execute(query).one())
     return CustomerFigures(active=active, new=new, returning=active - new, repeat_buyers=repeat)

@@ -80,6 +80,21 @@ def _insert_identity(conn: Connection | Session, customer_id: str, key: Identity
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
+def _new_customer(
+    customer_id: str, key: IdentityKey, *, display_name: str | None, store_id: str | None, at: datetime
+) -> dict[str, object]:
+    """The bound values of a new customer and its first identity."""
+    return dict(
+        id=customer_id,
+        display_name=display_name or "",
+        home_store_id=store_id,
+        at=at,
+        kind=key.kind.value,
+        namespace=key.namespace,
+        value=key.value,
+    )
+
+
 def _create(
     conn: Connection | Session,
     customer_id: str,
@@ -93,15 +108,7 @@ def _create(
     (the customer row is written all the same, and the caller drops it)."""
     dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
     if dialect == "postgresql":
-        params = dict(
-            id=customer_id,
-            display_name=display_name or "",
-            home_store_id=store_id,
-            at=at,
-            kind=key.kind.value,
-            namespace=key.namespace,
-            value=key.value,
-        )
+        params = _new_customer(customer_id, key, display_name=display_name, store_id=store_id, at=at)
         return conn.execute(_PG_CREATE, params).first() is not None
     conn.execute(
         customers.insert().values(
@@ -146,15 +153,7 @@ def _find_or_create_one(
     """(customer id, created) for a single key in one statement on PostgreSQL; None when a concurrent
     request created that key's customer in between (our customer row is dropped, the caller looks again)."""
     customer_id = new_id()
-    params = dict(
-        id=customer_id,
-        display_name=display_name or "",
-        home_store_id=store_id,
-        at=at,
-        kind=key.kind.value,
-        namespace=key.namespace,
-        value=key.value,
-    )
+    params = _new_customer(customer_id, key, display_name=display_name, store_id=store_id, at=at)
     row = conn.execute(_PG_FIND_OR_CREATE, params).one()
     if row.found is not None:
         return str(row.found), False
