@@ -13,6 +13,7 @@ from contracts.envelope import Envelope
 from contracts.kitchen import PrintOutcome, PrintResult, TicketReceived, TicketState, TicketStatus
 from hub.db_types import utcnow
 from hub.errors import NotFound
+from hub.kernel.sql_dialect import one_of
 from hub.kitchen.tables import KitchenTicketRecord
 from hub.orders.api import Fulfilment, OrderStatus, allowed_next, apply_transition, lock_order, record_event
 
@@ -30,7 +31,7 @@ def mark_sent(conn: Connection, message_ids: list[str] | Any, at: datetime) -> N
     """Relay hook: the broker has the ticket."""
     conn.execute(
         update(tickets)
-        .where(tickets.c.outbox_message_id.in_(list(message_ids)), tickets.c.sent_at.is_(None))
+        .where(one_of(conn, tickets.c.outbox_message_id, list(message_ids)), tickets.c.sent_at.is_(None))
         .values(sent_at=at)
     )
 

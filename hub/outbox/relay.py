@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, select, update
 from sqlalchemy.engine import Connection
 
 from hub.db import Database
 from hub.db_types import utcnow
+from hub.kernel.sql_dialect import one_of
 from hub.metrics import HubMetrics
 from hub.outbox.tables import OutboxMessage
 from mqttlink import LinkError, MqttLinkPort
@@ -100,7 +101,7 @@ class OutboxRelay:
             if done:
                 conn.execute(
                     update(outbox)
-                    .where(outbox.c.id.in_([r.id for r in done]))
+                    .where(one_of(conn, outbox.c.id, [r.id for r in done], Integer))
                     .values(sent_at=now, attempts=outbox.c.attempts + 1)
                 )
                 for hook in self._sent_hooks:
@@ -117,12 +118,29 @@ class OutboxRelay:
         return len(done)
 
     async def _publish_all(self, rows: Sequence[Any]) -> list[str | None]:
-        async def one(row: Any) -> str | None:
-            try:
-                async with asyncio.timeout(self._publish_timeout_s):
-                    await self._link.publish(row.topic, bytes(row.payload), qos=row.qos, retain=bool(row.retain))
-            except (LinkError, TimeoutError) as exc:
-                return str(exc) or "publish timed out"
-            return None
-
-        return list(await asyncio.gather(*(one(row) for row in rows)))
+        """Each row's error (None: acknowledged). One deadline for the batch, not a timer per message."""
+        tasks = [
+            asyncio.ensure_future(
+                self._link.publish(row.topic, bytes(row.payload), qos=row.qos, retain=bool(row.retain))
+            )
+            for row in rows
+        ]
+        try:
+            _, pending = await asyncio.wait(tasks, timeout=self._publish_timeout_s)
+        finally:  # timed out, or the relay itself is cancelled (shutdown): no publish outlives the batch
+            for task in tasks:
+                if not task.done():
+                    task.cancel()
+        outcomes: list[str | None] = []
+        for task in tasks:
+            if task in pending:
+                outcomes.append("publish timed out")
+                continue
+            error = task.exception()
+            if error is None:
+                outcomes.append(None)
+            elif isinstance(error, LinkError | TimeoutError):
+                outcomes.append(str(error) or "publish timed out")
+            else:
+                raise error
+        return outcomes
