@@ -36,7 +36,7 @@ from hub.analytics.operations_queries import kitchen_times, rider_performance
 from hub.analytics.product_rollup import rollup_product_ranking
 from hub.analytics.report_query import ReportSpec, run_report
 from hub.analytics.rider_rollup import DELIVERIES_UPDATED_AT, rollup_rider_performance
-from hub.analytics.rollup import current_sales_by_day, refresh_rollups
+from hub.analytics.rollup import ROLLUP_TABLES, current_sales_by_day, refresh_rollups
 from hub.analytics.sales_queries import retention_cohorts
 from hub.analytics.scope import Scope
 from hub.analytics.station_rollup import TICKETS_UPDATED_AT, rollup_kitchen_times
@@ -231,6 +231,9 @@ def main() -> None:
     parser.add_argument("--url", default=None, help="an existing database (migrated on start)")
     parser.add_argument("--skip-generate", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the generated database")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="with --skip-generate: empty the rollups and build them from scratch"
+    )
     args = parser.parse_args()
     customers = args.customers or max(10, args.orders // 8)
     results: dict[str, float] = {}
@@ -239,6 +242,10 @@ def main() -> None:
         upgrade(db.engine)
         if not args.skip_generate:
             generate(db, customers, args.orders, results)
+        elif args.rebuild:
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {', '.join(ROLLUP_TABLES)}"))
+                conn.execute(text("DELETE FROM analytics_rollup_state"))
         # A first build after generating; after a migration that reset a watermark, a rebuild; else the job's refresh.
         for label in ("rollups first build (or what a migration reset)", "rollups refresh (the hub's job)"):
             with db.engine.begin() as conn:

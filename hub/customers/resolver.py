@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, text, update
+from sqlalchemy import String, and_, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
@@ -46,7 +46,7 @@ WITH found AS (
 )
 SELECT (SELECT customer_id FROM found) AS found, (SELECT customer_id FROM i) AS created
 """
-)
+).columns(found=String, created=String)  # declared: the result's columns are known once, not per execution
 
 
 def find_owners(conn: Connection | Session, keys: list[IdentityKey]) -> dict[IdentityKey, str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import String, text
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
@@ -50,7 +50,7 @@ WITH o AS (
 )
 SELECT id FROM o
 """  # noqa: S608
-)
+).columns(id=String)  # declared: the result's columns are known once, not per execution
 
 
 @dataclass(frozen=True)
