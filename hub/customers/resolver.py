@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import String, and_, delete, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from hub.customers.identity import IdentityKey
 from hub.customers.tables import Customer, CustomerIdentity
 from hub.db_types import new_id
+from hub.kernel.sql_dialect import insert_for, is_postgres
 
 identities = CustomerIdentity.__table__  # type: ignore[attr-defined]
 customers = Customer.__table__  # type: ignore[attr-defined]
@@ -69,8 +69,7 @@ def find_owners(conn: Connection | Session, keys: list[IdentityKey]) -> dict[Ide
 
 def _insert_identity(conn: Connection | Session, customer_id: str, key: IdentityKey, at: datetime) -> bool:
     """True when inserted; False when the identity already belongs to someone."""
-    dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(conn)
     stmt = (
         insert(identities)
         .values(customer_id=customer_id, kind=key.kind.value, namespace=key.namespace, value=key.value, created_at=at)
@@ -106,8 +105,7 @@ def _create(
 ) -> bool:
     """Insert the customer and its first identity; False when that identity belongs to someone already
     (the customer row is written all the same, and the caller drops it)."""
-    dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
-    if dialect == "postgresql":
+    if is_postgres(conn):
         params = _new_customer(customer_id, key, display_name=display_name, store_id=store_id, at=at)
         return conn.execute(_PG_CREATE, params).first() is not None
     conn.execute(
@@ -122,8 +120,7 @@ def resolve_customer(
     conn: Connection | Session, keys: list[IdentityKey], *, display_name: str | None, store_id: str | None, at: datetime
 ) -> tuple[str, bool]:
     """(customer id, created). Keys come in priority order; unknown keys are attached to the customer."""
-    dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
-    if len(keys) == 1 and dialect == "postgresql":  # the order intake's common case: a phone
+    if len(keys) == 1 and is_postgres(conn):  # the order intake's common case: a phone
         resolved = _find_or_create_one(conn, keys[0], display_name=display_name, store_id=store_id, at=at)
         if resolved is not None:
             return resolved

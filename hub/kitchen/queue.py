@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from contracts import topics
 from contracts.kitchen import KitchenTicket
+from hub.kernel.sql_dialect import is_postgres
 from hub.kitchen.tables import KitchenTicketRecord
 from hub.outbox.writer import outbox_row, outbox_table
 
@@ -47,8 +48,7 @@ def queue_new_tickets(
         outbox_row(topics.KITCHEN_TICKET, t, root=root, source=source, store_id=t.store_id, station_id=t.station_id)
         for t in tickets
     ]
-    bind = conn.get_bind() if isinstance(conn, Session) else conn
-    if bind.dialect.name == "postgresql":
+    if is_postgres(conn):
         rows_json = [
             {
                 "message_id": r["message_id"],
