@@ -10,7 +10,7 @@ connection lost while a request holds it fails that request (503), as it did wit
 
 from __future__ import annotations
 
-import time
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import Engine, event, exc
@@ -24,22 +24,18 @@ _RETURNED_AT = "brigade_returned_at"
 def ping_after_idle(engine: Engine, idle_s: float = IDLE_PING_S) -> None:
     """Install the checkout ping on ``engine`` (built without ``pool_pre_ping``)."""
 
-    def returned(_dbapi_connection: Any, record: Any) -> None:
-        record.info[_RETURNED_AT] = time.monotonic()
+    def stamp(_dbapi_connection: Any, record: Any) -> None:  # opened or given back: known good now
+        record.info[_RETURNED_AT] = monotonic()
 
     def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         returned_at = record.info.get(_RETURNED_AT)
-        if returned_at is not None and time.monotonic() - returned_at < idle_s:
+        if returned_at is not None and monotonic() - returned_at < idle_s:
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
-        except Exception as error:  # any failure: the pool drops this connection and tries another
-            record.info.pop(_RETURNED_AT, None)
+        except Exception as error:  # any failure: the pool drops this connection and opens another
             raise exc.DisconnectionError(f"pooled connection failed its ping: {type(error).__name__}") from error
 
-    def connected(_dbapi_connection: Any, record: Any) -> None:
-        record.info[_RETURNED_AT] = time.monotonic()  # just opened: nothing to ping yet
-
-    event.listen(engine, "connect", connected)
-    event.listen(engine, "checkin", returned)
+    event.listen(engine, "connect", stamp)
+    event.listen(engine, "checkin", stamp)
     event.listen(engine, "checkout", checked_out)

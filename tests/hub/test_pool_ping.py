@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from hub import pool_ping
 from hub.db import Database
 from hub.pool_ping import IDLE_PING_S
 
@@ -47,7 +48,8 @@ def test_a_connection_dropped_while_idle_is_replaced_before_use(pg_url: str, mon
                 {"n": name},
             ).scalar()
         assert killed == 1
-        time.sleep(IDLE_PING_S + 0.2)  # the pooled connection is now stale and idle long enough to be pinged
+        later = time.monotonic() + IDLE_PING_S + 1  # the pooled connection has now sat idle long enough
+        monkeypatch.setattr(pool_ping, "monotonic", lambda: later)
 
         with db.engine.connect() as conn:  # the ping fails, the pool opens another connection
             second_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
