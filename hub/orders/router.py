@@ -45,9 +45,10 @@ def place_order(ctx: ContextDep, session: SessionDep, principal: PrincipalDep, b
     else:
         ctx.metrics.orders_replayed.inc()
     view = placed.view or service.order_view(session, service.visible_order(session, principal, placed.order_id))
+    out = masked_order(view, principal)
     if placed.created:
-        return model_response(masked_order(view, principal), status.HTTP_201_CREATED)
-    return model_response(masked_order(view, principal), status.HTTP_200_OK, {"Idempotent-Replayed": "true"})
+        return model_response(out, status.HTTP_201_CREATED)
+    return model_response(out, status.HTTP_200_OK, {"Idempotent-Replayed": "true"})
 
 
 def _reader(principal: PrincipalDep) -> None:
